@@ -1,0 +1,254 @@
+//! [`GatewayClient`]: one agent's HTTP conversation with a CC-Gateway.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{header::HeaderMap, Method, StatusCode};
+use url::Url;
+
+use super::error::GatewayError;
+use super::events::GatewayEvent;
+use super::types::{AgentId, Envelope, RawEvent, SignInRequest, SignInResult};
+
+/// Read timeout of a long poll. The gateway holds a poll ~10 s when nothing is queued, so this
+/// leaves ample room without letting a dead connection hang for long.
+pub const POLL_READ_TIMEOUT: Duration = Duration::from_secs(25);
+/// Timeout of every other request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where and as whom to connect.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// `https://host:8043/` (a path prefix is kept). Plain `http` is refused except on loopback,
+    /// which is where the simulator runs.
+    pub base_url: Url,
+    /// The agent's work number.
+    pub agent_id: AgentId,
+}
+
+/// The session id, kept out of every `Debug` print.
+#[derive(Clone, PartialEq, Eq)]
+struct Guid(String);
+
+impl std::fmt::Debug for Guid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Guid(<redacted>)")
+    }
+}
+
+/// One agent's client. Cheap to clone; clones share the session.
+#[derive(Debug, Clone)]
+pub struct GatewayClient {
+    http: reqwest::Client,
+    base_url: Url,
+    agent_id: AgentId,
+    /// The current Guid. Replaced whole whenever any response carries `Set-GUID` (AUTHMODE 2
+    /// rotates it), so concurrent requests always send a complete, recent value.
+    guid: Arc<Mutex<Option<Guid>>>,
+}
+
+impl GatewayClient {
+    /// Builds a client. Refuses plain `http` to anything but loopback: agent credentials and the
+    /// Guid must never cross a network unencrypted.
+    pub fn new(config: GatewayConfig) -> Result<Self, GatewayError> {
+        let mut base_url = config.base_url;
+        check_scheme(&base_url)?;
+        if !base_url.path().ends_with('/') {
+            let p = format!("{}/", base_url.path());
+            base_url.set_path(&p);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            // The ELB stickiness cookie (`huaweielbsession`) is kept per host by the cookie store.
+            .cookie_store(true)
+            .https_only(false)
+            .build()
+            .map_err(GatewayError::Transport)?;
+        Ok(Self { http, base_url, agent_id: config.agent_id, guid: Arc::new(Mutex::new(None)) })
+    }
+
+    /// The agent this client speaks for.
+    pub fn agent_id(&self) -> AgentId {
+        self.agent_id
+    }
+
+    /// Whether a Guid is held (that is, sign-in succeeded and no sign-out happened since).
+    pub fn has_session(&self) -> bool {
+        self.guid.lock().map(|g| g.is_some()).unwrap_or(false)
+    }
+
+    fn url(&self, path: &str) -> Result<Url, GatewayError> {
+        self.base_url
+            .join(path)
+            .map_err(|e| GatewayError::BadAddress(format!("cannot build a gateway URL: {e}")))
+    }
+
+    fn current_guid(&self) -> Option<Guid> {
+        self.guid.lock().ok().and_then(|g| g.clone())
+    }
+
+    /// Takes a new Guid from `Set-GUID` if present. Returns whether one was found.
+    fn absorb_guid(&self, headers: &HeaderMap) -> bool {
+        let Some(raw) = headers.get("set-guid").and_then(|v| v.to_str().ok()) else { return false };
+        let Some(value) = guid_from_header(raw) else { return false };
+        if let Ok(mut g) = self.guid.lock() {
+            *g = Some(Guid(value));
+        }
+        true
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&SignInRequest>,
+        timeout: Duration,
+        with_guid: bool,
+    ) -> Result<(Envelope, bool), GatewayError> {
+        let mut req = self
+            .http
+            .request(method, self.url(path)?)
+            .timeout(timeout)
+            .header(reqwest::header::CONTENT_TYPE, "application/json; charset=UTF-8");
+        if with_guid {
+            let guid = self.current_guid().ok_or(GatewayError::NoSession)?;
+            req = req.header("Guid", guid.0);
+        }
+        if let Some(b) = body {
+            let bytes = serde_json::to_vec(b).map_err(|source| GatewayError::Decode { source, body_snippet: String::new() })?;
+            req = req.body(bytes);
+        }
+        let resp = req.send().await.map_err(GatewayError::Transport)?;
+        let got_guid = self.absorb_guid(resp.headers());
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(GatewayError::Transport)?;
+        if status != StatusCode::OK {
+            return Err(GatewayError::Status { status: status.as_u16(), body_snippet: snippet(&bytes) });
+        }
+        let env: Envelope = serde_json::from_slice(&bytes)
+            .map_err(|source| GatewayError::Decode { source, body_snippet: snippet(&bytes) })?;
+        if env.retcode != "0" {
+            return Err(GatewayError::Rejected { retcode: env.retcode, message: env.message.unwrap_or_default() });
+        }
+        Ok((env, got_guid))
+    }
+
+    /// Signs the agent in (`PUT onlineagent/{agentid}`) and keeps the Guid from `Set-GUID`.
+    /// The password is sent in the body only; it is not kept by the client.
+    pub async fn sign_in(&self, request: &SignInRequest) -> Result<SignInResult, GatewayError> {
+        let path = format!("agentgateway/resource/onlineagent/{}", self.agent_id);
+        if let Ok(mut g) = self.guid.lock() {
+            *g = None;
+        }
+        let (env, got_guid) = self.send(Method::PUT, &path, Some(request), REQUEST_TIMEOUT, false).await?;
+        if !got_guid {
+            return Err(GatewayError::MissingGuid);
+        }
+        let result = env
+            .result
+            .map(serde_json::from_value::<SignInResult>)
+            .transpose()
+            .map_err(|source| GatewayError::Decode { source, body_snippet: String::new() })?
+            .unwrap_or_default();
+        Ok(result)
+    }
+
+    /// One long poll (`GET agentevent/{agentid}`). `Ok(None)` when the gateway's wait ended with
+    /// nothing queued.
+    pub async fn poll_event(&self) -> Result<Option<(RawEvent, GatewayEvent)>, GatewayError> {
+        let path = format!("agentgateway/resource/agentevent/{}", self.agent_id);
+        let (env, _) = self.send(Method::GET, &path, None, POLL_READ_TIMEOUT, true).await?;
+        Ok(env.event.map(|raw| {
+            let typed = GatewayEvent::parse(&raw);
+            (raw, typed)
+        }))
+    }
+
+    /// Signs out (`DELETE onlineagent/{agentid}/logout`) and forgets the Guid, whatever the answer:
+    /// a failed sign-out leaves nothing worth keeping.
+    pub async fn sign_out(&self) -> Result<(), GatewayError> {
+        let path = format!("agentgateway/resource/onlineagent/{}/logout", self.agent_id);
+        let res = self.send(Method::DELETE, &path, None, REQUEST_TIMEOUT, true).await;
+        if let Ok(mut g) = self.guid.lock() {
+            *g = None;
+        }
+        res.map(|_| ())
+    }
+}
+
+/// `JSESSIONID=279f…20f5.AgentGateway0` → `279f…20f5.AgentGateway0`; a bare value is taken as is.
+fn guid_from_header(raw: &str) -> Option<String> {
+    let v = raw.trim();
+    let v = v.strip_prefix("JSESSIONID=").unwrap_or(v);
+    let v = v.split(';').next().unwrap_or("").trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+fn check_scheme(url: &Url) -> Result<(), GatewayError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(GatewayError::BadAddress(
+            "the gateway address must start with https:// (plain http is allowed only for a simulator on this computer)".into(),
+        )),
+        other => Err(GatewayError::BadAddress(format!("the gateway address must start with https://, not {other}://"))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn snippet(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_guid_prefix_is_stripped() {
+        assert_eq!(
+            guid_from_header("JSESSIONID=279fe21d-2caa-4437-84c3-ab9e9dae20f5.AgentGateway0").as_deref(),
+            Some("279fe21d-2caa-4437-84c3-ab9e9dae20f5.AgentGateway0")
+        );
+        assert_eq!(guid_from_header("abc.AgentGateway1; Path=/").as_deref(), Some("abc.AgentGateway1"));
+        assert_eq!(guid_from_header("JSESSIONID="), None);
+    }
+
+    #[test]
+    fn plain_http_is_refused_except_on_loopback() {
+        let id = AgentId::new(291).unwrap();
+        let cfg = |u: &str| GatewayConfig { base_url: u.parse().unwrap(), agent_id: id };
+        assert!(GatewayClient::new(cfg("http://127.0.0.1:9/")).is_ok());
+        assert!(GatewayClient::new(cfg("http://localhost:9")).is_ok());
+        assert!(GatewayClient::new(cfg("https://cc.example.com:8043")).is_ok());
+        let err = GatewayClient::new(cfg("http://cc.example.com:8043")).unwrap_err();
+        assert!(err.to_string().contains("https://"), "the message must tell the agent what to type: {err}");
+    }
+
+    #[test]
+    fn guid_debug_is_redacted() {
+        assert_eq!(format!("{:?}", Guid("secret".into())), "Guid(<redacted>)");
+    }
+
+    #[test]
+    fn base_path_prefix_is_kept() {
+        let c = GatewayClient::new(GatewayConfig {
+            base_url: "https://h:8043/proxy".parse().unwrap(),
+            agent_id: AgentId::new(291).unwrap(),
+        })
+        .unwrap();
+        assert_eq!(
+            c.url("agentgateway/resource/agentevent/291").unwrap().as_str(),
+            "https://h:8043/proxy/agentgateway/resource/agentevent/291"
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! The embedded demo: the simulators run in-process on `127.0.0.1:0`, a demo agent signs in and
+//! scripted calls play one after another, so a new user sees a working desk with no server.
+
+use std::time::Duration;
+
+use sidekick_sim::gateway::CallScript;
+use tokio::task::JoinHandle;
+
+use crate::desk::{Desk, SignInForm};
+use crate::error::DeskError;
+use crate::model::DeskSnapshot;
+
+/// The demo agent's work number.
+pub const DEMO_AGENT: u32 = 1001;
+/// The demo agent's line.
+pub const DEMO_LINE: &str = "40038";
+const DEMO_PASSWORD: &str = "demo";
+
+/// Callers of the scripted calls, in turn.
+const CALLERS: &[&str] = &["+7 495 123-45-67", "13500000001", "+44 20 7946 0958", "+1 415 555 0134"];
+
+/// First call this soon after sign-in, so the card shows a ringing call within 2 s of start-up.
+const FIRST_CALL_AFTER: Duration = Duration::from_millis(400);
+const RING: Duration = Duration::from_millis(3000);
+const TALK: Duration = Duration::from_millis(12_000);
+const GAP: Duration = Duration::from_millis(4000);
+
+/// The running demo's tasks.
+#[derive(Debug)]
+pub(crate) struct DemoRuntime {
+    calls: JoinHandle<()>,
+}
+
+impl Desk {
+    /// Starts the simulators, signs the demo agent in and plays calls until sign-out.
+    pub async fn start_demo(&self) -> Result<DeskSnapshot, DeskError> {
+        let sim = sidekick_sim::spawn(sidekick_sim::Scenario {
+            agents: vec![(DEMO_AGENT, DEMO_PASSWORD.to_owned())],
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| DeskError::Demo(e.to_string()))?;
+        let form = SignInForm {
+            gateway_url: sim.gateway_url.clone(),
+            agent_id: DEMO_AGENT.to_string(),
+            password: DEMO_PASSWORD.into(),
+            phone_number: DEMO_LINE.into(),
+        };
+        let snap = self.sign_in_as(form, true).await?;
+        let control = sim.gateway.clone();
+        let calls = tokio::spawn(async move {
+            tokio::time::sleep(FIRST_CALL_AFTER).await;
+            for caller in CALLERS.iter().cycle() {
+                if !control.is_signed_in(DEMO_AGENT) {
+                    return;
+                }
+                control.play_inbound_call(
+                    DEMO_AGENT,
+                    CallScript {
+                        caller: (*caller).to_owned(),
+                        called: DEMO_LINE.into(),
+                        call_id: None,
+                        ring_ms: RING.as_millis() as u64,
+                        talk_ms: TALK.as_millis() as u64,
+                    },
+                );
+                tokio::time::sleep(RING + TALK + GAP).await;
+            }
+        });
+        if let Ok(mut d) = self.inner.demo.lock() {
+            if let Some(old) = d.replace(DemoRuntime { calls }) {
+                old.calls.abort();
+            }
+        }
+        Ok(snap)
+    }
+}
+
+/// Stops the demo's call loop, if one runs.
+pub(crate) fn stop(desk: &Desk) {
+    if let Ok(mut d) = desk.inner.demo.lock() {
+        if let Some(run) = d.take() {
+            run.calls.abort();
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! [`Desk`]: the handle the shell holds. Sign-in, sign-out and the poll actor.
+//!
+//! The session is an actor: after sign-in a task owns the long-poll loop and is the only writer of
+//! the call model; the handle publishes [`DeskSnapshot`]s on a `watch` channel that the shell
+//! forwards to the UI. The poll loop never dies silently: every failure changes the published
+//! health and notice, and a session the gateway ended shows as `Lost` with a reason.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Deserialize;
+use sidekick_aicc::gateway::{AgentId, GatewayClient, GatewayConfig, GatewayError, RetryKind, SignInRequest};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use ts_rs::TS;
+
+use crate::call::CallBoard;
+use crate::clock::Clock;
+use crate::error::DeskError;
+use crate::model::*;
+use crate::settings::SettingsStore;
+
+/// Pause between an answered poll and the next one (vendor guide: 200–500 ms).
+const REPOLL_DELAY: Duration = Duration::from_millis(200);
+/// Backoff after failed polls: doubles from the first value up to the cap. The cap keeps the gap
+/// between polls far below the gateway's 2-minute sign-out rule.
+const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+const BACKOFF_CAP: Duration = Duration::from_secs(15);
+
+/// The sign-in form as the agent filled it in. Every field is checked before anything is sent.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInForm {
+    /// `https://host:8043`.
+    pub gateway_url: String,
+    /// Work number, as typed.
+    pub agent_id: String,
+    /// CTI password. Used for this request only; never stored by the desk, never logged.
+    pub password: String,
+    /// The agent's softphone number.
+    pub phone_number: String,
+}
+
+struct Validated {
+    url: url::Url,
+    agent_id: AgentId,
+    request: SignInRequest,
+}
+
+impl SignInForm {
+    fn validate(&self) -> Result<Validated, DeskError> {
+        let raw = self.gateway_url.trim();
+        if raw.is_empty() {
+            return Err(DeskError::Invalid("Enter the gateway address, for example https://cc.example.com:8043".into()));
+        }
+        let url = url::Url::parse(raw)
+            .ok()
+            .filter(|u| u.host().is_some() && matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                DeskError::Invalid(format!("\"{raw}\" is not a gateway address; write it like https://cc.example.com:8043"))
+            })?;
+        let agent_id = self
+            .agent_id
+            .parse::<AgentId>()
+            .map_err(|e| DeskError::Invalid(capitalize(&e.to_string())))?;
+        if self.password.is_empty() {
+            return Err(DeskError::Invalid("Enter your agent password".into()));
+        }
+        if self.password.chars().count() > SignInRequest::PASSWORD_MAX {
+            return Err(DeskError::Invalid(format!("The password can be at most {} characters", SignInRequest::PASSWORD_MAX)));
+        }
+        let phone = self.phone_number.trim();
+        if phone.is_empty() {
+            return Err(DeskError::Invalid("Enter the phone number of your softphone".into()));
+        }
+        if phone.chars().count() > SignInRequest::PHONENUM_MAX {
+            return Err(DeskError::Invalid(format!("The phone number can be at most {} characters", SignInRequest::PHONENUM_MAX)));
+        }
+        let request = SignInRequest {
+            password: self.password.clone(),
+            phonenum: phone.to_owned(),
+            status: Some(4),
+            autoanswer: Some(false),
+            releasephone: Some(false),
+            agenttype: Some(4),
+        };
+        Ok(Validated { url, agent_id, request })
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+fn host_of(url: &url::Url) -> Option<String> {
+    url.host_str().map(|h| match url.port() {
+        Some(p) => format!("{h}:{p}"),
+        None => h.to_owned(),
+    })
+}
+
+struct Running {
+    client: GatewayClient,
+    poller: JoinHandle<()>,
+}
+
+pub(crate) struct Inner {
+    snapshot: watch::Sender<DeskSnapshot>,
+    running: Mutex<Option<Running>>,
+    clock: Arc<dyn Clock>,
+    settings: Option<SettingsStore>,
+    /// Guards against two sign-ins or sign-outs at once (the gateway refuses them too: 100-021).
+    op: tokio::sync::Mutex<()>,
+    pub(crate) demo: Mutex<Option<crate::demo::DemoRuntime>>,
+}
+
+/// One agent's desk. Cheap to clone; clones share everything.
+#[derive(Clone)]
+pub struct Desk {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk").finish_non_exhaustive()
+    }
+}
+
+fn signed_out() -> DeskSnapshot {
+    DeskSnapshot {
+        session: SessionView {
+            phase: SessionPhase::SignedOut,
+            agent_id: None,
+            agent_state: AgentState::Unknown,
+            health: Health::Offline,
+            notice: None,
+            demo: false,
+            gateway: None,
+        },
+        call: None,
+    }
+}
+
+impl Desk {
+    /// A desk with settings in `config_dir` (`None`: settings are not persisted, as in tests).
+    pub fn new(config_dir: Option<&std::path::Path>, clock: Arc<dyn Clock>) -> Self {
+        let (snapshot, _) = watch::channel(signed_out());
+        Self {
+            inner: Arc::new(Inner {
+                snapshot,
+                running: Mutex::new(None),
+                clock,
+                settings: config_dir.map(SettingsStore::in_dir),
+                op: tokio::sync::Mutex::new(()),
+                demo: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> DeskSnapshot {
+        self.inner.snapshot.borrow().clone()
+    }
+
+    /// Every change of the snapshot.
+    pub fn subscribe(&self) -> watch::Receiver<DeskSnapshot> {
+        self.inner.snapshot.subscribe()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut DeskSnapshot)) {
+        self.inner.snapshot.send_modify(f);
+    }
+
+    /// The saved settings.
+    pub fn settings(&self) -> SettingsView {
+        self.inner.settings.as_ref().map(SettingsStore::load).unwrap_or_default()
+    }
+
+    /// Changes the interface language.
+    pub fn set_language(&self, language: Language) -> Result<SettingsView, DeskError> {
+        let mut s = self.settings();
+        s.language = language;
+        if let Some(store) = &self.inner.settings {
+            store.save(&s)?;
+        }
+        Ok(s)
+    }
+
+    /// Signs in with the form's details and starts polling events. On failure the snapshot carries
+    /// the reason as a notice and the error is returned; nothing is left half-running.
+    pub async fn sign_in(&self, form: SignInForm) -> Result<DeskSnapshot, DeskError> {
+        self.sign_in_as(form, false).await
+    }
+
+    pub(crate) async fn sign_in_as(&self, form: SignInForm, demo: bool) -> Result<DeskSnapshot, DeskError> {
+        let _op = self.inner.op.try_lock().map_err(|_| DeskError::Busy)?;
+        if self.snapshot().session.phase == SessionPhase::SignedIn {
+            return Err(DeskError::Invalid("You are already signed in; sign out first".into()));
+        }
+        let v = form.validate().inspect_err(|e| self.set_notice(e))?;
+        let client = GatewayClient::new(GatewayConfig { base_url: v.url.clone(), agent_id: v.agent_id })
+            .map_err(DeskError::from)
+            .inspect_err(|e| self.set_notice(e))?;
+        self.update(|s| {
+            s.session = SessionView {
+                phase: SessionPhase::SigningIn,
+                agent_id: Some(v.agent_id.get()),
+                agent_state: AgentState::Unknown,
+                health: Health::Offline,
+                notice: None,
+                demo,
+                gateway: host_of(&v.url),
+            };
+        });
+        tracing::info!(agent = v.agent_id.get(), gateway = ?host_of(&v.url), password_len = form.password.len(), "signing in");
+        if let Err(e) = client.sign_in(&v.request).await {
+            let e = DeskError::from(e);
+            tracing::warn!(agent = v.agent_id.get(), "sign-in failed: {e}");
+            self.update(|s| {
+                s.session.phase = SessionPhase::SignedOut;
+                s.session.notice = Some(Notice { code: e.code(), message: e.to_string() });
+            });
+            return Err(e);
+        }
+        tracing::info!(agent = v.agent_id.get(), "signed in");
+        self.update(|s| {
+            s.session.phase = SessionPhase::SignedIn;
+            s.session.health = Health::Connected;
+            s.call = None;
+        });
+        if !demo {
+            if let Some(store) = &self.inner.settings {
+                let mut saved = store.load();
+                saved.gateway_url = Some(v.url.to_string());
+                saved.agent_id = Some(v.agent_id.get());
+                saved.phone_number = Some(v.request.phonenum.clone());
+                if let Err(e) = store.save(&saved) {
+                    tracing::warn!("sign-in details not remembered: {e}");
+                }
+            }
+        }
+        let poller = tokio::spawn(poll_loop(self.clone(), client.clone()));
+        if let Ok(mut r) = self.inner.running.lock() {
+            if let Some(old) = r.replace(Running { client, poller }) {
+                old.poller.abort();
+            }
+        }
+        Ok(self.snapshot())
+    }
+
+    fn set_notice(&self, e: &DeskError) {
+        self.update(|s| s.session.notice = Some(Notice { code: e.code(), message: e.to_string() }));
+    }
+
+    /// Signs out. The gateway refuses while a call is up; then the session stays as it was and the
+    /// error says why.
+    pub async fn sign_out(&self) -> Result<DeskSnapshot, DeskError> {
+        let _op = self.inner.op.try_lock().map_err(|_| DeskError::Busy)?;
+        let client = self
+            .inner
+            .running
+            .lock()
+            .ok()
+            .and_then(|r| r.as_ref().map(|r| r.client.clone()))
+            .ok_or(DeskError::NotSignedIn)?;
+        let result = client.sign_out().await;
+        match result {
+            Err(GatewayError::Rejected { retcode, .. }) if retcode == "100-010" => {
+                let e = DeskError::Invalid("You can't sign out during a call; end the call first".into());
+                self.set_notice(&e);
+                // The failed request cost the client its Guid copy only if it was dropped; it was
+                // not (refused requests keep the session), so polling goes on.
+                return Err(e);
+            }
+            Err(e) => tracing::warn!("sign-out answered with an error, ending the session locally: {e}"),
+            Ok(()) => tracing::info!("signed out"),
+        }
+        self.stop_polling();
+        crate::demo::stop(self);
+        self.update(|s| *s = signed_out());
+        Ok(self.snapshot())
+    }
+
+    fn stop_polling(&self) {
+        if let Ok(mut r) = self.inner.running.lock() {
+            if let Some(run) = r.take() {
+                run.poller.abort();
+            }
+        }
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+}
+
+/// The poll actor: one long poll at a time, re-polled shortly after each answer, backing off on
+/// failures. It ends only when the gateway ends the session (or the handle aborts it).
+async fn poll_loop(desk: Desk, client: GatewayClient) {
+    let mut board = CallBoard { call: desk.snapshot().call, agent_state: None };
+    let mut backoff = BACKOFF_FIRST;
+    loop {
+        match client.poll_event().await {
+            Ok(event) => {
+                backoff = BACKOFF_FIRST;
+                let recovered = desk.snapshot().session.health != Health::Connected;
+                let mut changed = false;
+                if let Some((raw, typed)) = event {
+                    if let sidekick_aicc::gateway::GatewayEvent::Other { event_type } = &typed {
+                        tracing::debug!(event_type, "event ignored");
+                    } else {
+                        tracing::debug!(event_type = raw.event_type, "event");
+                    }
+                    if matches!(typed, sidekick_aicc::gateway::GatewayEvent::ShutdownService) {
+                        end_session(&desk, "The gateway signed you out".into());
+                        return;
+                    }
+                    changed = board.apply(&typed, desk.now_ms());
+                }
+                if changed || recovered {
+                    desk.update(|s| {
+                        s.call = board.call.clone();
+                        if let Some(st) = board.agent_state {
+                            s.session.agent_state = st;
+                        }
+                        if recovered {
+                            s.session.health = Health::Connected;
+                            s.session.notice = None;
+                        }
+                    });
+                }
+                tokio::time::sleep(REPOLL_DELAY).await;
+            }
+            Err(e) if e.retry_kind() == RetryKind::SignInAgain => {
+                tracing::warn!("session ended by the gateway: {e}");
+                end_session(&desk, format!("Your session ended: {e}. Sign in again."));
+                return;
+            }
+            Err(e) => {
+                let e = DeskError::from(e);
+                tracing::warn!(retry_in_ms = backoff.as_millis() as u64, "poll failed: {e}");
+                desk.update(|s| {
+                    s.session.health = Health::Reconnecting;
+                    s.session.notice = Some(Notice { code: e.code(), message: format!("{e}. Retrying…") });
+                });
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(BACKOFF_CAP);
+            }
+        }
+    }
+}
+
+fn end_session(desk: &Desk, message: String) {
+    if let Ok(mut r) = desk.inner.running.lock() {
+        r.take();
+    }
+    desk.update(|s| {
+        s.session.phase = SessionPhase::SignedOut;
+        s.session.health = Health::Lost;
+        s.session.agent_state = AgentState::Unknown;
+        s.session.notice = Some(Notice { code: ErrorCode::SessionLost, message });
+    });
+}

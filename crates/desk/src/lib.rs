@@ -1,0 +1,28 @@
+//! Sidekick's core: one agent's desk.
+//!
+//! The desk owns behaviour — the session and its poll loop, the unified call model, settings and
+//! the embedded demo. It knows nothing of Tauri: the shell calls its methods and renders the
+//! [`DeskSnapshot`]s it publishes on a `watch` channel.
+//!
+//! # Layout
+//!
+//! - [`model`]: what the UI sees (snapshot, call, session, error codes); TypeScript is generated
+//!   from these types.
+//! - [`call`]: folds gateway events into the active-call model (pure, unit-tested).
+//! - [`desk`]: [`Desk`], the handle: sign-in, sign-out, the poll actor.
+//! - [`settings`]: non-secret settings on disk.
+//! - [`demo`]: the embedded demo (in-process simulators and scripted calls).
+//! - [`clock`]: injected time.
+#![deny(missing_docs)]
+
+pub mod call;
+pub mod clock;
+pub mod demo;
+pub mod desk;
+pub mod error;
+pub mod model;
+pub mod settings;
+
+pub use desk::{Desk, SignInForm};
+pub use error::DeskError;
+pub use model::*;

@@ -1,0 +1,203 @@
+//! What the UI sees. These types cross IPC as camelCase JSON and are mirrored in TypeScript
+//! (`ui/src/lib/backend/generated.ts`, checked by a drift test in the shell).
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Everything the agent window shows, published whole on every change (it is small).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeskSnapshot {
+    /// The agent's session with the gateway.
+    pub session: SessionView,
+    /// The call on the card: the live one, or the last one once it ended; `None` before the first.
+    pub call: Option<CallView>,
+}
+
+/// Where the sign-in stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum SessionPhase {
+    /// No session; the sign-in form is shown.
+    SignedOut,
+    /// A sign-in request is out.
+    SigningIn,
+    /// Signed in; events are being polled.
+    SignedIn,
+    /// A sign-out request is out.
+    SigningOut,
+}
+
+/// The agent's state as the gateway reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum AgentState {
+    /// Not known yet (before the first state event).
+    Unknown,
+    /// Idle, waiting for calls.
+    Ready,
+    /// Handling a call.
+    Busy,
+    /// Busy by choice (no calls offered).
+    NotReady,
+    /// On a break.
+    Rest,
+    /// After-call work.
+    WrapUp,
+}
+
+/// Health of the connection to the gateway, shown as a dot in the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Health {
+    /// No session, nothing to report.
+    Offline,
+    /// Polls are being answered.
+    Connected,
+    /// Polls are failing; retrying with backoff. The session may still be alive on the gateway.
+    Reconnecting,
+    /// The gateway ended the session; the agent must sign in again.
+    Lost,
+}
+
+/// Error codes that cross IPC. Closed: a code exists only where the UI branches on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorCode {
+    /// A form field is wrong; the message says which and why.
+    InvalidInput,
+    /// The gateway could not be reached (network, TLS, timeout).
+    GatewayUnreachable,
+    /// The gateway refused the request; the message carries the vendor code.
+    GatewayRefused,
+    /// The agent is signed in elsewhere.
+    AlreadySignedIn,
+    /// The gateway ended the session.
+    SessionLost,
+    /// The action needs a session and there is none.
+    NotSignedIn,
+    /// Another request of the same kind is still running.
+    Busy,
+    /// Settings could not be read or written.
+    Storage,
+    /// A bug; the message says what.
+    Internal,
+}
+
+/// A problem worth a line in the window (the last one; cleared when things recover).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    /// What kind of problem.
+    pub code: ErrorCode,
+    /// A sentence for the agent.
+    pub message: String,
+}
+
+/// The session as shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionView {
+    /// Where the sign-in stands.
+    pub phase: SessionPhase,
+    /// The signed-in (or signing-in) agent.
+    pub agent_id: Option<u32>,
+    /// The agent's state.
+    pub agent_state: AgentState,
+    /// Connection health.
+    pub health: Health,
+    /// The last problem, if any.
+    pub notice: Option<Notice>,
+    /// True when the session runs against the embedded demo.
+    pub demo: bool,
+    /// Host (and port) of the gateway, for the status bar; never credentials.
+    pub gateway: Option<String>,
+}
+
+/// Direction of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    /// A customer called in.
+    Inbound,
+    /// The agent (or a campaign) called out.
+    Outbound,
+}
+
+/// State of the call on the card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum CallState {
+    /// Offered to the agent, not yet answered (or the far end rings, outbound).
+    Ringing,
+    /// Connected.
+    Talking,
+    /// On hold.
+    Held,
+    /// Over.
+    Ended,
+}
+
+/// Who ended a call, when known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum EndedBy {
+    /// The agent left (`AgentEvent_Call_Release` came first).
+    Agent,
+    /// The customer hung up (`AgentEvent_Customer_Release` came first).
+    Customer,
+}
+
+/// One call, unified across vendors (only the CC-Gateway feeds it so far).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallView {
+    /// The platform's call id.
+    pub call_id: String,
+    /// Calling number.
+    pub caller: String,
+    /// Called number.
+    pub callee: String,
+    /// Inbound or outbound.
+    pub direction: Direction,
+    /// Ringing, talking, held or ended.
+    pub state: CallState,
+    /// When the call reached the agent (epoch ms).
+    #[ts(type = "number")]
+    pub offered_at_ms: i64,
+    /// When it was connected (epoch ms); the timer counts from here.
+    #[ts(type = "number | null")]
+    pub answered_at_ms: Option<i64>,
+    /// When it ended (epoch ms).
+    #[ts(type = "number | null")]
+    pub ended_at_ms: Option<i64>,
+    /// Who ended it, when known.
+    pub ended_by: Option<EndedBy>,
+}
+
+/// Interface language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum Language {
+    /// Follow the operating system.
+    #[default]
+    Auto,
+    /// English.
+    En,
+    /// Russian.
+    Ru,
+}
+
+/// Settings the UI reads and edits (secrets are never part of it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SettingsView {
+    /// Last gateway address used to sign in.
+    pub gateway_url: Option<String>,
+    /// Last agent id used to sign in.
+    pub agent_id: Option<u32>,
+    /// Last phone number used to sign in.
+    pub phone_number: Option<String>,
+    /// Interface language.
+    pub language: Language,
+}

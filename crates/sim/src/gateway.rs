@@ -1,0 +1,485 @@
+//! CC-Gateway simulator: `PUT onlineagent/{agentid}`, `GET agentevent/{agentid}`,
+//! `DELETE onlineagent/{agentid}/logout`, as `reference/huawei-protocols.md` §A documents them.
+//!
+//! Behaviour kept from the vendor documents:
+//! - every answer is HTTP 200 with the `{message, retcode, result}` envelope; errors are retcodes;
+//! - agent ids outside 101–999999 are refused (`000-002`), passwords over 32 and phone numbers over
+//!   24 characters too (`100-001`), wrong credentials give `100-004`, a second sign-in `100-002`;
+//! - the Guid goes out in `Set-GUID: JSESSIONID=<guid>` and must come back as `Guid`; a request
+//!   without a session gets `100-006`, a wrong Guid for a signed-in agent `000-003`;
+//! - a poll waits up to `poll_wait` (vendor: ~10 s) and answers one event at a time;
+//! - sign-out is refused while a call is up.
+//!
+//! Bodies are the raw fixtures in `crates/aicc/tests/fixtures/gateway/`, edited as JSON values.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+/// The vendor's default long-poll wait (100 × 100 ms).
+pub const DEFAULT_POLL_WAIT: Duration = Duration::from_secs(10);
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!("../../aicc/tests/fixtures/gateway/", $name))
+    };
+}
+
+fn load(text: &str) -> Value {
+    // The fixtures are part of this crate's build; a broken one is a build-time mistake that the
+    // `fixtures_parse` test catches.
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// A scripted call, as the control surface plays it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallScript {
+    /// Calling number.
+    pub caller: String,
+    /// Called number (the agent's line or the hotline).
+    pub called: String,
+    /// Call id; generated when absent.
+    #[serde(default)]
+    pub call_id: Option<String>,
+    /// How long the call rings before it is answered.
+    #[serde(default = "default_ring_ms")]
+    pub ring_ms: u64,
+    /// How long the conversation lasts.
+    #[serde(default = "default_talk_ms")]
+    pub talk_ms: u64,
+}
+
+fn default_ring_ms() -> u64 {
+    3000
+}
+fn default_talk_ms() -> u64 {
+    10_000
+}
+
+#[derive(Debug)]
+struct Session {
+    guid: String,
+    queue: VecDeque<Value>,
+    /// Woken when an event is queued, so a waiting poll answers at once.
+    wake: Arc<Notify>,
+    on_call: bool,
+}
+
+#[derive(Debug)]
+struct Agent {
+    password: String,
+    session: Option<Session>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    agents: Mutex<HashMap<u32, Agent>>,
+    poll_wait: Duration,
+}
+
+/// Control handle of the gateway simulator. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct GatewayControl {
+    inner: Arc<Inner>,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl GatewayControl {
+    /// A gateway with no agents.
+    pub fn new(poll_wait: Duration) -> Self {
+        Self { inner: Arc::new(Inner { agents: Mutex::new(HashMap::new()), poll_wait }) }
+    }
+
+    fn with_agents<T>(&self, f: impl FnOnce(&mut HashMap<u32, Agent>) -> T) -> T {
+        let mut g = self.inner.agents.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut g)
+    }
+
+    /// Registers an agent (or changes its password).
+    pub fn add_agent(&self, id: u32, password: &str) {
+        self.with_agents(|a| {
+            a.entry(id)
+                .and_modify(|ag| ag.password = password.to_owned())
+                .or_insert(Agent { password: password.to_owned(), session: None });
+        });
+    }
+
+    /// Whether the agent holds a session.
+    pub fn is_signed_in(&self, id: u32) -> bool {
+        self.with_agents(|a| a.get(&id).is_some_and(|ag| ag.session.is_some()))
+    }
+
+    /// Queues one event envelope for a signed-in agent. Returns false if the agent has no session.
+    pub fn push_event(&self, id: u32, envelope: Value) -> bool {
+        self.with_agents(|a| match a.get_mut(&id).and_then(|ag| ag.session.as_mut()) {
+            Some(s) => {
+                s.queue.push_back(envelope);
+                s.wake.notify_one();
+                true
+            }
+            None => false,
+        })
+    }
+
+    fn set_on_call(&self, id: u32, on: bool) {
+        self.with_agents(|a| {
+            if let Some(s) = a.get_mut(&id).and_then(|ag| ag.session.as_mut()) {
+                s.on_call = on;
+            }
+        });
+    }
+
+    /// Ends the agent's session as the gateway would after a forced sign-out: later polls get
+    /// `100-006`.
+    pub fn kick(&self, id: u32) {
+        self.with_agents(|a| {
+            if let Some(ag) = a.get_mut(&id) {
+                ag.session = None;
+            }
+        });
+    }
+
+    /// Plays an inbound call to a signed-in agent in the vendor's order: phone alerting,
+    /// ringing, off-hook, busy, talking, then agent release, customer release, phone release,
+    /// ready. Returns the call id. Stops early if the agent's session ends.
+    pub fn play_inbound_call(&self, agent: u32, script: CallScript) -> String {
+        let call_id = script.call_id.clone().unwrap_or_else(|| {
+            let n = now_ms();
+            format!("{}-{}", n / 1000, n % 10_000)
+        });
+        let this = self.clone();
+        let id = call_id.clone();
+        tokio::spawn(async move {
+            let call = |text: &str| event(text, agent, Some((&script.caller, &script.called, &id)));
+            let plain = |text: &str| event(text, agent, None);
+            this.set_on_call(agent, true);
+            let ring = [plain(fixture!("event_phone_alerting.json")), call(fixture!("event_ringing.json"))];
+            if !ring.into_iter().all(|e| this.push_event(agent, e)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(script.ring_ms)).await;
+            let answer = [
+                event(fixture!("event_phone_offhook.json"), agent, None),
+                plain(fixture!("event_state_busy.json")),
+                call(fixture!("event_talking.json")),
+            ];
+            if !answer.into_iter().all(|e| this.push_event(agent, e)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(script.talk_ms)).await;
+            this.set_on_call(agent, false);
+            let mut release = load(fixture!("event_call_release.json"));
+            release["event"]["content"] = json!(id);
+            stamp(&mut release, agent);
+            let mut customer = call(fixture!("event_customer_release.json"));
+            customer["event"]["content"]["number"] = json!(script.caller);
+            for e in [release, customer, plain(fixture!("event_phone_release.json")), plain(fixture!("event_state_ready.json"))] {
+                if !this.push_event(agent, e) {
+                    return;
+                }
+            }
+        });
+        call_id
+    }
+}
+
+fn stamp(envelope: &mut Value, agent: u32) {
+    envelope["event"]["workNo"] = json!(agent.to_string());
+    envelope["event"]["eventGenTime"] = json!(now_ms());
+}
+
+/// A fixture envelope, with the agent, the time and (for call events) the parties filled in.
+fn event(text: &str, agent: u32, parties: Option<(&str, &str, &str)>) -> Value {
+    let mut v = load(text);
+    stamp(&mut v, agent);
+    if let Some((caller, called, call_id)) = parties {
+        let c = &mut v["event"]["content"];
+        if c.is_object() {
+            c["caller"] = json!(caller);
+            c["called"] = json!(called);
+            c["callid"] = json!(call_id);
+        }
+    }
+    v
+}
+
+fn envelope(text: &str) -> Response {
+    Json(load(text)).into_response()
+}
+
+fn param_error() -> Response {
+    Json(json!({"message": "param is invalid", "retcode": "000-002", "result": {}})).into_response()
+}
+
+/// The gateway's routes plus the `/_sim/` control routes.
+pub fn router(control: GatewayControl) -> Router {
+    Router::new()
+        .route("/agentgateway/resource/onlineagent/{agentid}", put(sign_in))
+        .route("/agentgateway/resource/onlineagent/{agentid}/logout", axum::routing::delete(sign_out))
+        .route("/agentgateway/resource/agentevent/{agentid}", get(poll))
+        .route("/_sim/gateway/agents", post(control_add_agent))
+        .route("/_sim/gateway/agents/{agentid}/calls", post(control_call))
+        .route("/_sim/gateway/agents/{agentid}/kick", post(control_kick))
+        .with_state(control)
+}
+
+fn agent_id(raw: &str) -> Option<u32> {
+    raw.parse::<u32>().ok().filter(|n| (101..=999_999).contains(n))
+}
+
+async fn sign_in(State(ctl): State<GatewayControl>, Path(raw): Path<String>, body: String) -> Response {
+    let Some(id) = agent_id(&raw) else { return param_error() };
+    let Ok(body) = serde_json::from_str::<Value>(&body) else { return param_error() };
+    let password = body.get("password").and_then(Value::as_str);
+    let phone = body.get("phonenum").and_then(Value::as_str).unwrap_or("");
+    let Some(password) = password else { return envelope(fixture!("error_invalid_param.json")) };
+    if password.chars().count() > 32 || phone.chars().count() > 24 {
+        return envelope(fixture!("error_invalid_param.json"));
+    }
+    let guid = format!("{}.AgentGateway0", uuid::Uuid::new_v4());
+    let outcome = ctl.with_agents(|agents| {
+        let Some(agent) = agents.get_mut(&id) else { return Err(fixture!("error_bad_credentials.json")) };
+        if agent.password != password {
+            return Err(fixture!("error_bad_credentials.json"));
+        }
+        if agent.session.is_some() {
+            return Err(fixture!("error_already_signed_in.json"));
+        }
+        agent.session =
+            Some(Session { guid: guid.clone(), queue: VecDeque::new(), wake: Arc::new(Notify::new()), on_call: false });
+        Ok(())
+    });
+    if let Err(text) = outcome {
+        return envelope(text);
+    }
+    ctl.push_event(id, event(fixture!("event_inservice.json"), id, None));
+    ctl.push_event(id, event(fixture!("event_state_ready.json"), id, None));
+    let mut ok = load(fixture!("signin_response.json"));
+    ok["result"]["workno"] = json!(id.to_string());
+    ok["result"]["loginTime"] = json!(now_ms().to_string());
+    let mut resp = Json(ok).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("JSESSIONID={guid}")) {
+        resp.headers_mut().insert("Set-GUID", v);
+    }
+    resp
+}
+
+/// Checks the `Guid` header against the agent's session: `Err` is the error envelope to send.
+fn check_guid(ctl: &GatewayControl, id: u32, headers: &HeaderMap) -> Result<Arc<Notify>, &'static str> {
+    let sent = headers.get("guid").and_then(|v| v.to_str().ok()).unwrap_or("");
+    ctl.with_agents(|a| match a.get(&id).and_then(|ag| ag.session.as_ref()) {
+        None => Err(fixture!("error_not_signed_in.json")),
+        Some(s) if s.guid != sent => Err(fixture!("error_no_permission.json")),
+        Some(s) => Ok(s.wake.clone()),
+    })
+}
+
+async fn poll(State(ctl): State<GatewayControl>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+    let Some(id) = agent_id(&raw) else { return param_error() };
+    let deadline = tokio::time::Instant::now() + ctl.inner.poll_wait;
+    loop {
+        let wake = match check_guid(&ctl, id, &headers) {
+            Ok(w) => w,
+            Err(text) => return envelope(text),
+        };
+        let next = ctl.with_agents(|a| a.get_mut(&id).and_then(|ag| ag.session.as_mut()).and_then(|s| s.queue.pop_front()));
+        if let Some(ev) = next {
+            return Json(ev).into_response();
+        }
+        // `notify_one` stores a permit, so an event queued between the check and this wait is not missed.
+        if tokio::time::timeout_at(deadline, wake.notified()).await.is_err() {
+            return envelope(fixture!("event_none.json"));
+        }
+    }
+}
+
+async fn sign_out(State(ctl): State<GatewayControl>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+    let Some(id) = agent_id(&raw) else { return param_error() };
+    if let Err(text) = check_guid(&ctl, id, &headers) {
+        return envelope(text);
+    }
+    let refused = ctl.with_agents(|a| {
+        let ag = a.get_mut(&id)?;
+        if ag.session.as_ref().is_some_and(|s| s.on_call) {
+            return Some(());
+        }
+        ag.session = None;
+        None
+    });
+    if refused.is_some() {
+        return Json(json!({"message": "agent is talking, cannot logout", "retcode": "100-010", "result": {}})).into_response();
+    }
+    envelope(fixture!("success_empty.json"))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewAgent {
+    agent_id: u32,
+    password: String,
+}
+
+async fn control_add_agent(State(ctl): State<GatewayControl>, Json(a): Json<NewAgent>) -> Response {
+    ctl.add_agent(a.agent_id, &a.password);
+    Json(json!({"ok": true})).into_response()
+}
+
+async fn control_call(State(ctl): State<GatewayControl>, Path(id): Path<u32>, Json(script): Json<CallScript>) -> Response {
+    if !ctl.is_signed_in(id) {
+        return (axum::http::StatusCode::CONFLICT, Json(json!({"error": "agent is not signed in"}))).into_response();
+    }
+    let call_id = ctl.play_inbound_call(id, script);
+    Json(json!({"callId": call_id})).into_response()
+}
+
+async fn control_kick(State(ctl): State<GatewayControl>, Path(id): Path<u32>) -> Response {
+    ctl.kick(id);
+    Json(json!({"ok": true})).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    async fn call(app: &Router, req: Request<Body>) -> (HeaderMap, Value) {
+        let resp = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 200, "the gateway answers business errors with HTTP 200");
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        (headers, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    fn sign_in_req(id: &str, body: &str) -> Request<Body> {
+        Request::put(format!("/agentgateway/resource/onlineagent/{id}")).body(Body::from(body.to_owned())).unwrap()
+    }
+
+    fn poll_req(id: u32, guid: &str) -> Request<Body> {
+        Request::get(format!("/agentgateway/resource/agentevent/{id}")).header("Guid", guid).body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn fixtures_parse() {
+        for text in [
+            fixture!("signin_response.json"),
+            fixture!("event_none.json"),
+            fixture!("event_ringing.json"),
+            fixture!("event_talking.json"),
+            fixture!("event_call_release.json"),
+            fixture!("event_customer_release.json"),
+            fixture!("error_not_signed_in.json"),
+        ] {
+            assert!(serde_json::from_str::<Value>(text).is_ok(), "fixture must be JSON: {text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn sign_in_enforces_documented_limits_and_codes() {
+        let ctl = GatewayControl::new(Duration::from_millis(50));
+        ctl.add_agent(291, "pw");
+        let app = router(ctl);
+        let (_, b) = call(&app, sign_in_req("100", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        assert_eq!(b["retcode"], "000-002", "agent id below 101 is a parameter error");
+        let long_pw = "x".repeat(33);
+        let (_, b) = call(&app, sign_in_req("291", &format!(r#"{{"password":"{long_pw}","phonenum":"1"}}"#))).await;
+        assert_eq!(b["retcode"], "100-001", "passwords are at most 32 characters");
+        let (_, b) = call(&app, sign_in_req("291", &format!(r#"{{"password":"pw","phonenum":"{}"}}"#, "1".repeat(25)))).await;
+        assert_eq!(b["retcode"], "100-001", "phone numbers are at most 24 characters");
+        let (_, b) = call(&app, sign_in_req("291", r#"{"password":"no","phonenum":"1"}"#)).await;
+        assert_eq!(b["retcode"], "100-004");
+        let (h, b) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        assert_eq!(b["retcode"], "0");
+        assert_eq!(b["result"]["workno"], "291");
+        let set_guid = h.get("set-guid").unwrap().to_str().unwrap();
+        assert!(set_guid.starts_with("JSESSIONID=") && set_guid.ends_with(".AgentGateway0"), "{set_guid}");
+        let (_, b) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        assert_eq!(b["retcode"], "100-002", "a second sign-in is refused as already signed in");
+    }
+
+    #[tokio::test]
+    async fn poll_needs_the_right_guid_and_answers_one_event_at_a_time() {
+        let ctl = GatewayControl::new(Duration::from_millis(50));
+        ctl.add_agent(291, "pw");
+        let app = router(ctl);
+        let (_, b) = call(&app, poll_req(291, "whatever")).await;
+        assert_eq!(b["retcode"], "100-006", "no session yet");
+        let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        let guid = h.get("set-guid").unwrap().to_str().unwrap().trim_start_matches("JSESSIONID=").to_owned();
+        let (_, b) = call(&app, poll_req(291, "wrong")).await;
+        assert_eq!(b["retcode"], "000-003", "a wrong Guid for a signed-in agent is an auth failure");
+        let (_, b) = call(&app, poll_req(291, &guid)).await;
+        assert_eq!(b["event"]["eventType"], "AgentOther_InService");
+        let (_, b) = call(&app, poll_req(291, &guid)).await;
+        assert_eq!(b["event"]["eventType"], "AgentState_Ready");
+        let (_, b) = call(&app, poll_req(291, &guid)).await;
+        assert_eq!(b["retcode"], "0");
+        assert!(b.get("event").is_none(), "an empty wait ends with no event: {b}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scripted_call_plays_in_vendor_order() {
+        let ctl = GatewayControl::new(Duration::from_secs(10));
+        ctl.add_agent(291, "pw");
+        let app = router(ctl.clone());
+        let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        let guid = h.get("set-guid").unwrap().to_str().unwrap().trim_start_matches("JSESSIONID=").to_owned();
+        let id = ctl.play_inbound_call(
+            291,
+            CallScript { caller: "5551".into(), called: "40038".into(), call_id: Some("9-9".into()), ring_ms: 1000, talk_ms: 2000 },
+        );
+        assert_eq!(id, "9-9");
+        let mut seen = Vec::new();
+        for _ in 0..11 {
+            let (_, b) = call(&app, poll_req(291, &guid)).await;
+            seen.push(b["event"]["eventType"].as_str().unwrap().to_owned());
+            if b["event"]["eventType"] == "AgentEvent_Ringing" {
+                assert_eq!(b["event"]["content"]["caller"], "5551");
+                assert_eq!(b["event"]["content"]["callid"], "9-9");
+            }
+            if b["event"]["eventType"] == "AgentEvent_Call_Release" {
+                assert_eq!(b["event"]["content"], "9-9", "release carries the bare call id");
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                "AgentOther_InService", "AgentState_Ready", "AgentOther_PhoneAlerting", "AgentEvent_Ringing",
+                "AgentOther_PhoneOffhook", "AgentState_Busy", "AgentEvent_Talking", "AgentEvent_Call_Release",
+                "AgentEvent_Customer_Release", "AgentOther_PhoneRelease", "AgentState_Ready",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn sign_out_is_refused_during_a_call() {
+        let ctl = GatewayControl::new(Duration::from_millis(50));
+        ctl.add_agent(291, "pw");
+        let app = router(ctl.clone());
+        let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        let guid = h.get("set-guid").unwrap().to_str().unwrap().trim_start_matches("JSESSIONID=").to_owned();
+        ctl.set_on_call(291, true);
+        let out = || Request::delete("/agentgateway/resource/onlineagent/291/logout").header("Guid", &guid).body(Body::empty()).unwrap();
+        let (_, b) = call(&app, out()).await;
+        assert_eq!(b["retcode"], "100-010");
+        ctl.set_on_call(291, false);
+        let (_, b) = call(&app, out()).await;
+        assert_eq!(b["retcode"], "0");
+        assert!(!ctl.is_signed_in(291));
+    }
+}
