@@ -1,1 +1,76 @@
+//! The desktop shell: the only crate that knows Tauri. It builds the window, manages the
+//! [`Desk`](sidekick_desk::Desk), exposes thin commands and forwards desk snapshots to the UI.
+//!
+//! # Layout
+//!
+//! - `commands/`: one file per area; each command is args → desk → `Result<_, IpcError>`.
+//! - [`error`]: [`IpcError`](error::IpcError), the `{code, message}` shape errors take over IPC.
+//! - [`events`]: the one place UI event names are decided.
+//! - [`bindings`]: the TypeScript mirror of commands, payloads and error codes.
 
+pub mod bindings;
+mod commands;
+pub mod error;
+pub mod events;
+
+use std::sync::Arc;
+
+use sidekick_desk::clock::SystemClock;
+use sidekick_desk::Desk;
+use tauri::{Manager, Runtime};
+
+/// Options from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--demo`: start on the embedded demo.
+    pub demo: bool,
+}
+
+impl Options {
+    /// Reads the process arguments. Unknown ones are ignored (WebDriver and desktop launchers add
+    /// their own).
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Self {
+        Self { demo: args.into_iter().any(|a| a == "--demo") }
+    }
+}
+
+/// Registers state, commands and start-up work on a builder (any runtime, so tests can use the
+/// mock runtime).
+pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> tauri::Builder<R> {
+    builder
+        .invoke_handler(commands::handler())
+        .setup(move |app| {
+            let config_dir = app.path().app_config_dir().ok();
+            let desk = Desk::new(config_dir.as_deref(), Arc::new(SystemClock));
+            app.manage(desk.clone());
+            events::forward_snapshots(app.handle().clone(), desk.clone());
+            if options.demo {
+                tauri::async_runtime::spawn(async move {
+                    if let Err(e) = desk.start_demo().await {
+                        tracing::error!("demo did not start: {e}");
+                    }
+                });
+            }
+            Ok(())
+        })
+}
+
+/// The app's entry point.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIDEKICK_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let options = Options::from_args(std::env::args().skip(1));
+    let result = run_app(tauri::Builder::default(), options).run(tauri::generate_context!());
+    if let Err(e) = result {
+        // Start-up failures (no display, broken config) end the process with a message.
+        eprintln!("sidekick: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests;

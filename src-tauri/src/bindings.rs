@@ -1,0 +1,81 @@
+//! The TypeScript mirror of the IPC surface: payload types, error codes, command signatures and
+//! event names, written to `ui/src/lib/backend/generated.ts`.
+//!
+//! The file is checked in. `cargo test -p sidekick bindings_are_current` fails when it differs
+//! from what this module generates; run it with `UPDATE_BINDINGS=1` to rewrite the file.
+
+use sidekick_desk::*;
+use ts_rs::TS;
+
+use crate::error::IpcError;
+
+/// One command's signature in TypeScript terms.
+#[derive(Debug)]
+pub struct CommandSig {
+    /// The command name as invoked.
+    pub name: &'static str,
+    /// Argument names (camelCase, as Tauri expects them) and their TypeScript types.
+    pub args: Vec<(&'static str, String)>,
+    /// The TypeScript type of a successful result.
+    pub result: String,
+    /// Whether the command can fail with an [`IpcError`].
+    pub fallible: bool,
+}
+
+/// Every command the shell registers. Keep in step with `commands::handler`; the shell test
+/// invokes each of these names to prove it.
+pub fn commands() -> Vec<CommandSig> {
+    let sig = |name, args: Vec<(&'static str, String)>, result: String, fallible| CommandSig { name, args, result, fallible };
+    vec![
+        sig("get_snapshot", vec![], DeskSnapshot::name(), false),
+        sig("sign_in", vec![("form", SignInForm::name())], DeskSnapshot::name(), true),
+        sig("sign_out", vec![], DeskSnapshot::name(), true),
+        sig("start_demo", vec![], DeskSnapshot::name(), true),
+        sig("get_settings", vec![], SettingsView::name(), false),
+        sig("set_language", vec![("language", Language::name())], SettingsView::name(), true),
+    ]
+}
+
+/// The whole generated file.
+pub fn typescript() -> String {
+    let decls = [
+        DeskSnapshot::decl(),
+        SessionView::decl(),
+        SessionPhase::decl(),
+        AgentState::decl(),
+        Health::decl(),
+        Notice::decl(),
+        ErrorCode::decl(),
+        CallView::decl(),
+        CallState::decl(),
+        Direction::decl(),
+        EndedBy::decl(),
+        SettingsView::decl(),
+        Language::decl(),
+        SignInForm::decl(),
+        IpcError::decl(),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\
+         // run `UPDATE_BINDINGS=1 cargo test -p sidekick bindings_are_current` to regenerate.\n\n",
+    );
+    for d in decls {
+        out.push_str("export ");
+        out.push_str(&d);
+        out.push_str("\n\n");
+    }
+    out.push_str("/** Every backend command: its arguments and its result. Failures reject with an IpcError. */\n");
+    out.push_str("export interface Commands {\n");
+    for c in commands() {
+        let args = c.args.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join("; ");
+        let args = if args.is_empty() { "Record<string, never>".to_owned() } else { format!("{{ {args} }}") };
+        out.push_str(&format!("  {}: {{ args: {args}; result: {}; fallible: {} }};\n", c.name, c.result, c.fallible));
+    }
+    out.push_str("}\n\n");
+    out.push_str("/** Event names the backend emits, with their payloads. */\n");
+    out.push_str(&format!("export const EVENTS = {{ snapshot: \"{}\" }} as const;\n", crate::events::SNAPSHOT));
+    out.push_str("export interface EventPayloads {\n");
+    out.push_str(&format!("  \"{}\": {};\n", crate::events::SNAPSHOT, DeskSnapshot::name()));
+    out.push_str("}\n");
+    out
+}

@@ -1,0 +1,16 @@
+//! Commands, one file per area. Each is args → desk → `Result<_, IpcError>` and nothing more.
+
+mod session;
+mod settings;
+
+/// Every command, for the invoke handler. Keep in step with [`crate::bindings::COMMANDS`].
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        session::get_snapshot,
+        session::sign_in,
+        session::sign_out,
+        session::start_demo,
+        settings::get_settings,
+        settings::set_language,
+    ]
+}

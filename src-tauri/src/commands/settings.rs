@@ -1,0 +1,17 @@
+//! Settings the UI reads and edits.
+
+use sidekick_desk::{Desk, Language, SettingsView};
+use tauri::State;
+
+use crate::error::IpcError;
+
+#[tauri::command]
+pub fn get_settings(desk: State<'_, Desk>) -> SettingsView {
+    desk.settings()
+}
+
+#[tauri::command]
+#[tracing::instrument(skip(desk), err(Debug))]
+pub fn set_language(desk: State<'_, Desk>, language: Language) -> Result<SettingsView, IpcError> {
+    desk.set_language(language).map_err(Into::into)
+}

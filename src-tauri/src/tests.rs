@@ -1,0 +1,120 @@
+//! Shell tests on Tauri's mock runtime: no display needed.
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
+use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindowBuilder};
+
+use crate::{bindings, run_app, Options};
+
+fn generated_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/backend/generated.ts")
+}
+
+#[test]
+fn bindings_are_current() {
+    let fresh = bindings::typescript();
+    let path = generated_path();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        checked_in == fresh,
+        "ui/src/lib/backend/generated.ts differs from the Rust types; run \
+         `UPDATE_BINDINGS=1 cargo test -p sidekick bindings_are_current` and commit the result"
+    );
+}
+
+struct App {
+    _app: tauri::App<tauri::test::MockRuntime>,
+    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+    _dir: tempfile::TempDir,
+}
+
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    std::env::set_var("XDG_CONFIG_HOME", dir.path());
+    let mut app = run_app(mock_builder(), Options::default()).build(tauri::generate_context!(test = true)).unwrap();
+    // `setup` (which manages the desk) runs when the event loop starts.
+    #[allow(deprecated)]
+    app.run_iteration(|_, _| {});
+    // The window of tauri.conf.json exists once the loop started.
+    let webview = match app.get_webview_window("main") {
+        Some(w) => w,
+        None => WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
+    };
+    App { _app: app, webview, _dir: dir }
+}
+
+fn invoke(app: &App, cmd: &str, body: Value) -> Result<Value, Value> {
+    let req = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        // On Linux the app's own origin is tauri://localhost; anything else counts as remote.
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(&app.webview, req).map(|r| match r {
+        InvokeResponseBody::Json(s) => serde_json::from_str(&s).unwrap(),
+        InvokeResponseBody::Raw(b) => serde_json::from_slice(&b).unwrap(),
+    })
+}
+
+#[test]
+fn every_listed_command_is_registered() {
+    let app = app();
+    for c in bindings::commands() {
+        // Call with empty args: a registered command answers (ok, or an argument error); an
+        // unregistered one is refused by name.
+        let r = invoke(&app, c.name, json!({}));
+        if let Err(e) = &r {
+            let text = e.to_string();
+            assert!(
+                !text.contains("not found") && !text.contains("not managed"),
+                "command {} listed in bindings but not callable: {text}",
+                c.name
+            );
+        }
+    }
+    assert!(invoke(&app, "no_such_command", json!({})).is_err());
+}
+
+#[test]
+fn bad_sign_in_is_an_ipc_error_with_code_and_message() {
+    let app = app();
+    let snap = invoke(&app, "get_snapshot", json!({})).unwrap();
+    assert_eq!(snap["session"]["phase"], "signedOut");
+    let form = json!({"form": {"gatewayUrl": "https://cc.example.com:8043", "agentId": "42", "password": "x", "phoneNumber": "1"}});
+    let err = invoke(&app, "sign_in", form).unwrap_err();
+    assert_eq!(err["code"], "invalidInput", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("101 to 999999"), "the message names the valid range: {err}");
+    let form = json!({"form": {"gatewayUrl": "https://cc.example.com:8043", "agentId": "291", "password": "", "phoneNumber": "1"}});
+    let err = invoke(&app, "sign_in", form).unwrap_err();
+    assert_eq!(err, json!({"code": "invalidInput", "message": "Enter your agent password"}));
+}
+
+#[test]
+fn sign_in_against_the_simulator_through_ipc() {
+    let app = app();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(sidekick_sim::spawn(sidekick_sim::Scenario { agents: vec![(291, "pw".into())], ..Default::default() })).unwrap();
+    let form = json!({"form": {"gatewayUrl": sim.gateway_url, "agentId": "291", "password": "pw", "phoneNumber": "40038"}});
+    let snap = invoke(&app, "sign_in", form).unwrap();
+    assert_eq!(snap["session"]["phase"], "signedIn");
+    assert_eq!(snap["session"]["agentId"], 291);
+    let text = snap.to_string();
+    assert!(!text.contains("pw\"") && !text.to_lowercase().contains("guid"), "no secret crosses IPC: {text}");
+    // The sign-in details (not the password) are remembered for next time.
+    let settings = invoke(&app, "get_settings", json!({})).unwrap();
+    assert_eq!(settings["agentId"], 291);
+    assert!(!settings.to_string().contains("\"pw\""));
+    let _ = app._app.state::<sidekick_desk::Desk>();
+    drop(rt);
+}

@@ -1,0 +1,103 @@
+//! End-to-end: the real app binary in a real window (WebKitGTK under Xvfb), driven over WebDriver.
+
+use std::time::{Duration, Instant};
+
+use e2e::{App, Sim};
+use serde_json::json;
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+async fn sign_in(app: &App, gateway: &str, agent: &str, password: &str, phone: &str) {
+    app.wait_attr("[data-testid=signin-form]", "data-testid", "signin-form", PATIENCE).await;
+    app.fill("#gateway-url", gateway).await;
+    app.fill("#agent-id", agent).await;
+    app.fill("#password", password).await;
+    app.fill("#phone-number", phone).await;
+    app.click("#sign-in").await;
+}
+
+/// Given a simulator with agent 291, when the agent signs in through the form and the simulator
+/// plays a call, the card shows the caller and moves ringing → talking → ended.
+#[tokio::test]
+async fn call_card_follows_a_scripted_call_from_the_simulator() {
+    let sim = Sim::start(&["291:s3cret-pw"]).await;
+    let app = App::launch(&[]).await;
+    sign_in(&app, &sim.gateway_url, "291", "s3cret-pw", "40038").await;
+    app.wait_attr("[data-testid=status-health]", "data-health", "connected", PATIENCE).await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    assert!(app.wait_text("[data-testid=status-agent]", PATIENCE).await.contains("291"));
+    app.wait_text("[data-testid=no-call]", PATIENCE).await;
+    app.shot("gateway-idle").await;
+
+    sim.play_call(291, json!({"caller": "+7 495 000-11-22", "called": "40038", "callId": "1455885056-1095", "ringMs": 2500, "talkMs": 3000})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ringing", PATIENCE).await;
+    assert_eq!(app.wait_text("[data-testid=call-caller]", PATIENCE).await, "+7 495 000-11-22");
+    assert_eq!(app.wait_text("[data-testid=call-id]", PATIENCE).await, "1455885056-1095");
+    app.wait_attr("[data-testid=call-direction]", "data-direction", "inbound", PATIENCE).await;
+    app.shot("gateway-ringing").await;
+
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "busy", PATIENCE).await;
+    // The timer runs while talking: wait until it shows at least one second.
+    app.wait_text_containing("[data-testid=call-timer]", "0:01", PATIENCE).await;
+    app.shot("gateway-talking").await;
+
+    app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    assert_eq!(app.wait_text("[data-testid=call-caller]", PATIENCE).await, "+7 495 000-11-22", "the ended call stays on the card");
+    app.shot("gateway-ended").await;
+
+    app.click("#sign-out").await;
+    app.wait_attr("[data-testid=signin-form]", "data-testid", "signin-form", PATIENCE).await;
+    app.close().await;
+}
+
+/// `sidekick --demo` signs in the demo agent and a ringing call appears on its own.
+#[tokio::test]
+async fn demo_mode_shows_a_call() {
+    let app = App::launch(&["--demo"]).await;
+    let started = Instant::now();
+    app.wait_attr("[data-testid=call-card]", "data-state", "ringing", PATIENCE).await;
+    println!("demo: ringing call on the card {} ms after the WebDriver session opened", started.elapsed().as_millis());
+    app.wait_text("[data-testid=demo-badge]", PATIENCE).await;
+    assert!(!app.wait_text("[data-testid=call-caller]", PATIENCE).await.is_empty());
+    app.shot("demo-ringing").await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    app.shot("demo-talking").await;
+    app.close().await;
+}
+
+/// A first run offers the demo; the "Try the demo" button starts it.
+#[tokio::test]
+async fn first_run_offers_the_demo() {
+    let app = App::launch(&[]).await;
+    app.wait_text("#try-demo", PATIENCE).await;
+    app.shot("first-run").await;
+    app.click("#try-demo").await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ringing", PATIENCE).await;
+    app.close().await;
+}
+
+/// Bad configuration gets a clear message in the form and loses nothing the agent typed.
+#[tokio::test]
+async fn bad_configuration_is_explained_in_the_window() {
+    let app = App::launch(&[]).await;
+    // Agent id outside 101–999999.
+    sign_in(&app, "https://cc.example.com:8043", "42", "pw", "40038").await;
+    let msg = app.wait_text_containing("[data-testid=form-error]", "101", PATIENCE).await;
+    assert!(msg.contains("999999"), "the message names the valid range: {msg}");
+    let kept = app.client.find(fantoccini::Locator::Css("#agent-id")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("42"), "the typed agent id is kept for correction");
+    // Empty password.
+    sign_in(&app, "https://cc.example.com:8043", "291", "", "40038").await;
+    app.wait_text_containing("[data-testid=form-error]", "password", PATIENCE).await;
+    // A gateway nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    sign_in(&app, &format!("http://127.0.0.1:{closed}"), "291", "pw", "40038").await;
+    app.wait_text_containing("[data-testid=form-error]", "connect", PATIENCE).await;
+    app.shot("bad-config-unreachable").await;
+    // Plain http to a remote host is refused before anything is sent.
+    sign_in(&app, "http://cc.example.com:8043", "291", "pw", "40038").await;
+    app.wait_text_containing("[data-testid=form-error]", "https://", PATIENCE).await;
+    app.close().await;
+}

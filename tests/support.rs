@@ -1,0 +1,212 @@
+//! Harness for the end-to-end tests: starts `sidekick-sim` and `tauri-driver`, launches the real
+//! app binary in a real window through WebKitWebDriver, and gives the tests a WebDriver client
+//! with patient element helpers.
+//!
+//! Needs a display (the test command runs it under Xvfb), `tauri-driver` and `WebKitWebDriver` on
+//! `PATH`, and the binaries built first (`cargo build -p sidekick -p sidekick-sim`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+fn bin(name: &str) -> PathBuf {
+    let dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
+    let p = dir.join("debug").join(name);
+    assert!(p.exists(), "{} is missing: run `cargo build -p sidekick -p sidekick-sim` first", p.display());
+    p
+}
+
+/// Where screenshots go.
+pub fn shots_dir() -> PathBuf {
+    let d = root().join("target/e2e");
+    std::fs::create_dir_all(&d).expect("create target/e2e");
+    d
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// A process stopped with SIGTERM on drop (tauri-driver only stops its WebKitWebDriver on a
+/// catchable signal), then killed if it lingers.
+pub struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.id() {
+            let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.0.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        let _ = self.0.start_kill();
+    }
+}
+
+/// A running `sidekick-sim`.
+pub struct Sim {
+    /// Base URL of its CC-Gateway.
+    pub gateway_url: String,
+    _proc: Proc,
+}
+
+impl Sim {
+    /// Starts the simulator with the given agents (`id:password`).
+    pub async fn start(agents: &[&str]) -> Sim {
+        let mut cmd = Command::new(bin("sidekick-sim"));
+        for a in agents {
+            cmd.arg("--agent").arg(a);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).kill_on_drop(true).spawn().expect("spawn sidekick-sim");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        tokio::time::timeout(Duration::from_secs(10), BufReader::new(stdout).read_line(&mut line))
+            .await
+            .expect("sidekick-sim printed its address in time")
+            .expect("read sidekick-sim output");
+        let gateway_url = line.trim().strip_prefix("gateway ").expect("first line is `gateway <url>`").to_owned();
+        Sim { gateway_url, _proc: Proc(child) }
+    }
+
+    /// Plays an inbound call to a signed-in agent through the control surface.
+    pub async fn play_call(&self, agent: u32, body: serde_json::Value) {
+        let url = format!("{}_sim/gateway/agents/{agent}/calls", self.gateway_url);
+        let resp = reqwest::Client::new().post(url).json(&body).send().await.expect("sim control reachable");
+        assert!(resp.status().is_success(), "sim refused the call: {}", resp.text().await.unwrap_or_default());
+    }
+}
+
+/// The app in a window, driven over WebDriver.
+pub struct App {
+    /// The WebDriver session.
+    pub client: Client,
+    _driver: Proc,
+    _home: tempfile::TempDir,
+}
+
+impl App {
+    /// Launches the app binary with `args`, with a fresh, empty config directory.
+    pub async fn launch(args: &[&str]) -> App {
+        let home = tempfile::tempdir().expect("temp home");
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("tauri-driver on PATH (cargo install tauri-driver --version 2.1.0 --locked)");
+        let driver = Proc(driver);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let caps = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": bin("sidekick").to_string_lossy(), "args": args },
+        });
+        let caps = caps.as_object().cloned().expect("object");
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session with the app");
+        App { client, _driver: driver, _home: home }
+    }
+
+    /// Waits until `css` matches an element whose attribute `attr` equals `value`.
+    pub async fn wait_attr(&self, css: &str, attr: &str, value: &str, timeout: Duration) -> Duration {
+        let start = Instant::now();
+        let mut last = None;
+        while start.elapsed() < timeout {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.attr(attr).await.ok().flatten();
+                if last.as_deref() == Some(value) {
+                    return start.elapsed();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.shot("timeout").await;
+        panic!("{css}[{attr}] never became {value:?} within {timeout:?} (last: {last:?})");
+    }
+
+    /// Waits until `css` matches an element and returns its text.
+    pub async fn wait_text(&self, css: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Ok(t) = el.text().await {
+                    if !t.trim().is_empty() {
+                        return t;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.shot("timeout").await;
+        panic!("{css} never appeared with text within {timeout:?}");
+    }
+
+    /// Waits until the text of `css` contains `needle`; returns the text.
+    pub async fn wait_text_containing(&self, css: &str, needle: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        let mut last = String::new();
+        while start.elapsed() < timeout {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.shot("timeout").await;
+        panic!("{css} never contained {needle:?} within {timeout:?} (last: {last:?})");
+    }
+
+    /// Replaces the value of an input.
+    pub async fn fill(&self, css: &str, value: &str) {
+        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        el.clear().await.expect("clear");
+        if !value.is_empty() {
+            el.send_keys(value).await.expect("type");
+        }
+    }
+
+    /// Clicks an element.
+    pub async fn click(&self, css: &str) {
+        self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.expect("click");
+    }
+
+    /// Saves a screenshot as `target/e2e/<name>.png`.
+    pub async fn shot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(shots_dir().join(format!("{name}.png")), png);
+        }
+    }
+
+    /// Ends the session (closes the app).
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

@@ -1,0 +1,41 @@
+/**
+ * The one interface through which the UI reaches the desk.
+ *
+ * Components receive a `Backend` and never import `@tauri-apps/*`: the real app gets the Tauri
+ * implementation (`tauri.ts`), unit tests and a plain browser get the in-memory fake (`fake.ts`).
+ * Every method that can fail rejects with an {@link IpcError}, never with a bare string.
+ */
+import type { DeskSnapshot, ErrorCode, IpcError, Language, SettingsView, SignInForm } from "./generated";
+
+export interface Backend {
+  /** The desk as it is now. */
+  snapshot(): Promise<DeskSnapshot>;
+  /** Signs the agent in to a gateway; rejects with `invalidInput` etc. */
+  signIn(form: SignInForm): Promise<DeskSnapshot>;
+  signOut(): Promise<DeskSnapshot>;
+  /** Signs a demo agent in to the embedded simulators. */
+  startDemo(): Promise<DeskSnapshot>;
+  settings(): Promise<SettingsView>;
+  setLanguage(language: Language): Promise<SettingsView>;
+  /** Calls `cb` with every snapshot the desk publishes; resolves to the unsubscribe function. */
+  onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void>;
+}
+
+/** True when `x` has the `{ code, message }` shape the backend rejects with. */
+export function isIpcError(x: unknown): x is IpcError {
+  if (typeof x !== "object" || x === null) return false;
+  const { code, message } = x as Record<string, unknown>;
+  return typeof code === "string" && typeof message === "string";
+}
+
+/**
+ * Normalises anything a rejected promise may carry into an {@link IpcError}. Tauri itself rejects
+ * with plain strings (unknown command, denied permission); those become `internal`.
+ */
+export function toIpcError(x: unknown): IpcError {
+  if (isIpcError(x)) return x;
+  const code: ErrorCode = "internal";
+  if (typeof x === "string") return { code, message: x };
+  if (x instanceof Error) return { code, message: x.message };
+  return { code, message: String(x) };
+}

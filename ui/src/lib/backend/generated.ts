@@ -1,0 +1,168 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:
+// run `UPDATE_BINDINGS=1 cargo test -p sidekick bindings_are_current` to regenerate.
+
+export type DeskSnapshot = { 
+/**
+ * The agent's session with the gateway.
+ */
+session: SessionView, 
+/**
+ * The call on the card: the live one, or the last one once it ended; `None` before the first.
+ */
+call: CallView | null, };
+
+export type SessionView = { 
+/**
+ * Where the sign-in stands.
+ */
+phase: SessionPhase, 
+/**
+ * The signed-in (or signing-in) agent.
+ */
+agentId: number | null, 
+/**
+ * The agent's state.
+ */
+agentState: AgentState, 
+/**
+ * Connection health.
+ */
+health: Health, 
+/**
+ * The last problem, if any.
+ */
+notice: Notice | null, 
+/**
+ * True when the session runs against the embedded demo.
+ */
+demo: boolean, 
+/**
+ * Host (and port) of the gateway, for the status bar; never credentials.
+ */
+gateway: string | null, };
+
+export type SessionPhase = "signedOut" | "signingIn" | "signedIn" | "signingOut";
+
+export type AgentState = "unknown" | "ready" | "busy" | "notReady" | "rest" | "wrapUp";
+
+export type Health = "offline" | "connected" | "reconnecting" | "lost";
+
+export type Notice = { 
+/**
+ * What kind of problem.
+ */
+code: ErrorCode, 
+/**
+ * A sentence for the agent.
+ */
+message: string, };
+
+export type ErrorCode = "invalidInput" | "gatewayUnreachable" | "gatewayRefused" | "alreadySignedIn" | "sessionLost" | "notSignedIn" | "busy" | "storage" | "internal";
+
+export type CallView = { 
+/**
+ * The platform's call id.
+ */
+callId: string, 
+/**
+ * Calling number.
+ */
+caller: string, 
+/**
+ * Called number.
+ */
+callee: string, 
+/**
+ * Inbound or outbound.
+ */
+direction: Direction, 
+/**
+ * Ringing, talking, held or ended.
+ */
+state: CallState, 
+/**
+ * When the call reached the agent (epoch ms).
+ */
+offeredAtMs: number, 
+/**
+ * When it was connected (epoch ms); the timer counts from here.
+ */
+answeredAtMs: number | null, 
+/**
+ * When it ended (epoch ms).
+ */
+endedAtMs: number | null, 
+/**
+ * Who ended it, when known.
+ */
+endedBy: EndedBy | null, };
+
+export type CallState = "ringing" | "talking" | "held" | "ended";
+
+export type Direction = "inbound" | "outbound";
+
+export type EndedBy = "agent" | "customer";
+
+export type SettingsView = { 
+/**
+ * Last gateway address used to sign in.
+ */
+gatewayUrl: string | null, 
+/**
+ * Last agent id used to sign in.
+ */
+agentId: number | null, 
+/**
+ * Last phone number used to sign in.
+ */
+phoneNumber: string | null, 
+/**
+ * Interface language.
+ */
+language: Language, };
+
+export type Language = "auto" | "en" | "ru";
+
+export type SignInForm = { 
+/**
+ * `https://host:8043`.
+ */
+gatewayUrl: string, 
+/**
+ * Work number, as typed.
+ */
+agentId: string, 
+/**
+ * CTI password. Used for this request only; never stored by the desk, never logged.
+ */
+password: string, 
+/**
+ * The agent's softphone number.
+ */
+phoneNumber: string, };
+
+export type IpcError = { 
+/**
+ * What kind of error; the UI branches on this.
+ */
+code: ErrorCode, 
+/**
+ * A sentence for the agent (English; the UI may show its own text for the code).
+ */
+message: string, };
+
+/** Every backend command: its arguments and its result. Failures reject with an IpcError. */
+export interface Commands {
+  get_snapshot: { args: Record<string, never>; result: DeskSnapshot; fallible: false };
+  sign_in: { args: { form: SignInForm }; result: DeskSnapshot; fallible: true };
+  sign_out: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
+  start_demo: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
+  get_settings: { args: Record<string, never>; result: SettingsView; fallible: false };
+  set_language: { args: { language: Language }; result: SettingsView; fallible: true };
+}
+
+/** Event names the backend emits, with their payloads. */
+export const EVENTS = { snapshot: "desk://snapshot" } as const;
+export interface EventPayloads {
+  "desk://snapshot": DeskSnapshot;
+}

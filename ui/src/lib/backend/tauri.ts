@@ -1,0 +1,41 @@
+/** The real backend: Tauri commands and events, typed through the generated `Commands` map. */
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { toIpcError, type Backend } from "./backend";
+import { EVENTS, type Commands, type DeskSnapshot, type Language, type SignInForm } from "./generated";
+
+/** Invokes one command; whatever it rejects with comes out as an `IpcError`. */
+export async function call<K extends keyof Commands>(
+  cmd: K,
+  args: Commands[K]["args"],
+): Promise<Commands[K]["result"]> {
+  try {
+    return await invoke<Commands[K]["result"]>(cmd, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export class TauriBackend implements Backend {
+  snapshot() {
+    return call("get_snapshot", {});
+  }
+  signIn(form: SignInForm) {
+    return call("sign_in", { form });
+  }
+  signOut() {
+    return call("sign_out", {});
+  }
+  startDemo() {
+    return call("start_demo", {});
+  }
+  settings() {
+    return call("get_settings", {});
+  }
+  setLanguage(language: Language) {
+    return call("set_language", { language });
+  }
+  onSnapshot(cb: (snapshot: DeskSnapshot) => void) {
+    return listen<DeskSnapshot>(EVENTS.snapshot, (event) => cb(event.payload));
+  }
+}
