@@ -1,0 +1,110 @@
+//! The CC-Gateway client against the vendor's example payloads and against the simulator.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use sidekick_aicc::gateway::*;
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/gateway/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn event_of(name: &str) -> GatewayEvent {
+    let raw: RawEvent = serde_json::from_value(fixture(name)["event"].clone()).unwrap();
+    GatewayEvent::parse(&raw)
+}
+
+/// Conformance: every event fixture (vendor-shaped) types as the documented event.
+#[test]
+fn vendor_shaped_events_parse() {
+    assert_eq!(event_of("event_inservice.json"), GatewayEvent::InService);
+    assert_eq!(event_of("event_state_ready.json"), GatewayEvent::StateReady);
+    assert_eq!(event_of("event_state_busy.json"), GatewayEvent::StateBusy);
+    assert_eq!(event_of("event_phone_alerting.json"), GatewayEvent::PhoneAlerting);
+    assert_eq!(event_of("event_phone_offhook.json"), GatewayEvent::PhoneOffhook);
+    assert_eq!(event_of("event_phone_release.json"), GatewayEvent::PhoneRelease);
+    assert_eq!(event_of("event_shutdown.json"), GatewayEvent::ShutdownService);
+    let party = CallParty { call_id: "1455885056-1095".into(), caller: "13500000001".into(), called: "40038".into(), feature: Some(0) };
+    assert_eq!(event_of("event_ringing.json"), GatewayEvent::Ringing(party.clone()));
+    assert_eq!(event_of("event_talking.json"), GatewayEvent::Talking(party));
+    assert_eq!(event_of("event_call_release.json"), GatewayEvent::CallRelease { call_id: "1455885056-1095".into() });
+    assert_eq!(event_of("event_customer_release.json"), GatewayEvent::CustomerRelease { call_id: "1455885056-1095".into() });
+}
+
+#[test]
+fn sign_in_request_matches_the_vendor_example() {
+    let req = SignInRequest {
+        password: String::new(),
+        phonenum: "40038".into(),
+        status: Some(4),
+        autoanswer: None,
+        releasephone: Some(false),
+        agenttype: Some(4),
+    };
+    assert_eq!(serde_json::to_value(&req).unwrap(), fixture("signin_request.json"));
+}
+
+async fn sim(poll_wait_ms: u64) -> sidekick_sim::SimHandle {
+    sidekick_sim::spawn(sidekick_sim::Scenario {
+        agents: vec![(291, "pw".into())],
+        poll_wait: Duration::from_millis(poll_wait_ms),
+        port: 0,
+    })
+    .await
+    .unwrap()
+}
+
+fn client(url: &str) -> GatewayClient {
+    GatewayClient::new(GatewayConfig { base_url: url.parse().unwrap(), agent_id: AgentId::new(291).unwrap() }).unwrap()
+}
+
+fn request(password: &str) -> SignInRequest {
+    SignInRequest { password: password.into(), phonenum: "40038".into(), status: Some(4), autoanswer: None, releasephone: None, agenttype: Some(4) }
+}
+
+#[tokio::test]
+async fn signs_in_takes_the_guid_and_polls_events() {
+    let sim = sim(100).await;
+    let c = client(&sim.gateway_url);
+    assert!(!c.has_session());
+    let r = c.sign_in(&request("pw")).await.unwrap();
+    assert_eq!(r.workno.as_deref(), Some("291"));
+    assert!(c.has_session(), "the Guid from Set-GUID is kept");
+    let first = c.poll_event().await.unwrap().map(|(_, e)| e);
+    assert_eq!(first, Some(GatewayEvent::InService));
+    let second = c.poll_event().await.unwrap().map(|(_, e)| e);
+    assert_eq!(second, Some(GatewayEvent::StateReady));
+    assert_eq!(c.poll_event().await.unwrap(), None, "an empty long poll is not an error");
+    c.sign_out().await.unwrap();
+    assert!(!c.has_session());
+}
+
+#[tokio::test]
+async fn refusals_are_typed_with_what_may_help() {
+    let sim = sim(100).await;
+    let c = client(&sim.gateway_url);
+    let e = c.sign_in(&request("wrong")).await.unwrap_err();
+    assert_eq!((e.retcode(), e.retry_kind()), (Some("100-004"), RetryKind::NeedsAttention));
+    c.sign_in(&request("pw")).await.unwrap();
+    let again = client(&sim.gateway_url).sign_in(&request("pw")).await.unwrap_err();
+    assert_eq!(again.retcode(), Some("100-002"), "a second sign-in is refused as signed in elsewhere");
+    sim.gateway.kick(291);
+    let e = c.poll_event().await.unwrap_err();
+    assert_eq!((e.retcode(), e.retry_kind()), (Some("100-006"), RetryKind::SignInAgain));
+}
+
+#[tokio::test]
+async fn unreachable_gateway_is_a_network_failure() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let e = client(&format!("http://127.0.0.1:{port}/")).sign_in(&request("pw")).await.unwrap_err();
+    assert_eq!(e.retry_kind(), RetryKind::NetworkFailure);
+    assert!(e.to_string().contains("cannot connect"), "{e}");
+}
+
+#[tokio::test]
+async fn poll_before_sign_in_is_refused_locally() {
+    let sim = sim(100).await;
+    let e = client(&sim.gateway_url).poll_event().await.unwrap_err();
+    assert!(matches!(e, GatewayError::NoSession));
+}

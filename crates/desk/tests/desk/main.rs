@@ -1,0 +1,159 @@
+//! The desk against the simulator: sign-in, the call model fed by real long polls, session loss.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sidekick_desk::clock::SystemClock;
+use sidekick_desk::*;
+use sidekick_sim::gateway::CallScript;
+
+async fn sim() -> sidekick_sim::SimHandle {
+    sidekick_sim::spawn(sidekick_sim::Scenario {
+        agents: vec![(291, "pw".into())],
+        poll_wait: Duration::from_millis(300),
+        port: 0,
+    })
+    .await
+    .unwrap()
+}
+
+fn desk() -> Desk {
+    Desk::new(None, Arc::new(SystemClock))
+}
+
+fn form(url: &str, agent: &str, password: &str) -> SignInForm {
+    SignInForm { gateway_url: url.into(), agent_id: agent.into(), password: password.into(), phone_number: "40038".into() }
+}
+
+/// Waits (real time, bounded) for a snapshot that satisfies `pred`.
+async fn until(desk: &Desk, what: &str, pred: impl Fn(&DeskSnapshot) -> bool) -> DeskSnapshot {
+    let mut rx = desk.subscribe();
+    let wait = async {
+        loop {
+            let snap = rx.borrow_and_update().clone();
+            if pred(&snap) {
+                return snap;
+            }
+            if rx.changed().await.is_err() {
+                panic!("desk dropped while waiting for {what}");
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait).await.unwrap_or_else(|_| panic!("timed out waiting for {what}: {:?}", desk.snapshot()))
+}
+
+fn call_state(s: &DeskSnapshot) -> Option<CallState> {
+    s.call.as_ref().map(|c| c.state)
+}
+
+#[tokio::test]
+async fn follows_a_scripted_call_from_ringing_to_ended() {
+    let sim = sim().await;
+    let desk = desk();
+    let snap = desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    assert_eq!(snap.session.phase, SessionPhase::SignedIn);
+    assert_eq!(snap.session.health, Health::Connected);
+    until(&desk, "agent ready", |s| s.session.agent_state == AgentState::Ready).await;
+
+    sim.gateway.play_inbound_call(
+        291,
+        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("c-1".into()), ring_ms: 300, talk_ms: 300 },
+    );
+    let ringing = until(&desk, "ringing", |s| call_state(s) == Some(CallState::Ringing)).await;
+    let call = ringing.call.unwrap();
+    assert_eq!((call.call_id.as_str(), call.caller.as_str(), call.callee.as_str()), ("c-1", "13500000001", "40038"));
+    assert_eq!(call.direction, Direction::Inbound);
+    let talking = until(&desk, "talking", |s| call_state(s) == Some(CallState::Talking)).await;
+    assert!(talking.call.unwrap().answered_at_ms.is_some());
+    assert_eq!(talking.session.agent_state, AgentState::Busy);
+    let ended = until(&desk, "ended", |s| call_state(s) == Some(CallState::Ended)).await;
+    assert_eq!(ended.call.unwrap().ended_by, Some(EndedBy::Agent), "Call_Release comes before Customer_Release in the script");
+    until(&desk, "ready again", |s| s.session.agent_state == AgentState::Ready).await;
+
+    desk.sign_out().await.unwrap();
+    assert_eq!(desk.snapshot().session.phase, SessionPhase::SignedOut);
+    assert!(!sim.gateway.is_signed_in(291), "sign-out reached the gateway");
+}
+
+#[tokio::test]
+async fn a_session_the_gateway_ends_is_reported_not_dropped_silently() {
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    sim.gateway.kick(291);
+    let lost = until(&desk, "lost", |s| s.session.health == Health::Lost).await;
+    assert_eq!(lost.session.phase, SessionPhase::SignedOut);
+    let notice = lost.session.notice.expect("the agent is told why");
+    assert_eq!(notice.code, ErrorCode::SessionLost);
+    assert!(notice.message.contains("100-006"), "{}", notice.message);
+}
+
+#[tokio::test]
+async fn bad_configuration_gets_clear_errors_and_no_session() {
+    let sim = sim().await;
+    let desk = desk();
+    let cases = [
+        (form(&sim.gateway_url, "100", "pw"), ErrorCode::InvalidInput, "101 to 999999"),
+        (form(&sim.gateway_url, "1000000", "pw"), ErrorCode::InvalidInput, "101 to 999999"),
+        (form(&sim.gateway_url, "abc", "pw"), ErrorCode::InvalidInput, "must be a number"),
+        (form(&sim.gateway_url, "291", ""), ErrorCode::InvalidInput, "password"),
+        (form(&sim.gateway_url, "291", &"x".repeat(33)), ErrorCode::InvalidInput, "at most 32"),
+        (form("", "291", "pw"), ErrorCode::InvalidInput, "gateway address"),
+        (form("cc.example.com:8043", "291", "pw"), ErrorCode::InvalidInput, "https://"),
+        (form("http://cc.example.com:8043", "291", "pw"), ErrorCode::InvalidInput, "https://"),
+        (form(&sim.gateway_url, "291", "wrong"), ErrorCode::GatewayRefused, "wrong agent id or password"),
+    ];
+    for (f, code, needle) in cases {
+        let e = desk.sign_in(f.clone()).await.unwrap_err();
+        assert_eq!(e.code(), code, "{f:?}: {e}");
+        assert!(e.to_string().contains(needle), "{f:?}: message {e:?} should mention {needle:?}");
+        let snap = desk.snapshot();
+        assert_eq!(snap.session.phase, SessionPhase::SignedOut);
+        assert_eq!(snap.session.notice.map(|n| n.code), Some(code), "the snapshot carries the same reason");
+    }
+    let mut long_phone = form(&sim.gateway_url, "291", "pw");
+    long_phone.phone_number = "1".repeat(25);
+    assert!(desk.sign_in(long_phone).await.unwrap_err().to_string().contains("at most 24"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let e = desk.sign_in(form(&format!("http://127.0.0.1:{port}"), "291", "pw")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::GatewayUnreachable);
+    assert!(e.to_string().starts_with("Cannot connect to the gateway"), "{e}");
+}
+
+#[tokio::test]
+async fn sign_in_elsewhere_is_its_own_code() {
+    let sim = sim().await;
+    desk().sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    let e = desk().sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::AlreadySignedIn);
+}
+
+#[tokio::test]
+/// The demo signs in its agent and plays calls. (How soon the first one rings is a figure the test
+/// prints, not an assertion: timings are measured, not asserted.)
+async fn demo_signs_in_and_plays_calls() {
+    let desk = desk();
+    let started = std::time::Instant::now();
+    let snap = desk.start_demo().await.unwrap();
+    assert!(snap.session.demo);
+    until(&desk, "a demo call ringing", |s| call_state(s) == Some(CallState::Ringing)).await;
+    println!("demo: first call ringing {} ms after start_demo", started.elapsed().as_millis());
+    let talking = until(&desk, "the demo call answered", |s| call_state(s) == Some(CallState::Talking)).await;
+    assert_eq!(talking.session.agent_id, Some(1001));
+}
+
+#[tokio::test]
+async fn settings_remember_sign_in_details_but_never_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = sim().await;
+    sim.gateway.add_agent(291, "pw-never-stored");
+    let desk = Desk::new(Some(dir.path()), Arc::new(SystemClock));
+    desk.sign_in(form(&sim.gateway_url, "291", "pw-never-stored")).await.unwrap();
+    let s = desk.settings();
+    assert_eq!((s.agent_id, s.phone_number.as_deref()), (Some(291), Some("40038")));
+    let file = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(!file.contains("pw-never-stored"), "the password must never reach disk");
+    desk.set_language(Language::Ru).unwrap();
+    assert_eq!(Desk::new(Some(dir.path()), Arc::new(SystemClock)).settings().language, Language::Ru);
+}

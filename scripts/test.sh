@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: UI type check and unit tests, Rust lints, unit and integration tests, the
+# TypeScript drift check, and the end-to-end tests of the real app in a real window under Xvfb.
+# Installs what it needs first (Debian 12). Headless: it starts its own X server and D-Bus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T0=$SECONDS
+step() { echo "=== [+$((SECONDS - T0))s] $*"; }
+export SETUP_E2E=1 CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+source scripts/setup.sh
+
+step "UI: type check, unit tests, build"
+npm run check --silent
+npx vitest run
+npm run build --silent
+
+step "Rust: tauri stays in the shell"
+bad=$(grep -lE '^\s*tauri(-[a-z-]+)?\s*=' crates/*/Cargo.toml || true)
+if [ -n "$bad" ]; then echo "only src-tauri may depend on tauri, but: $bad"; exit 1; fi
+
+step "Rust: clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "Rust: unit + integration tests (includes the TypeScript drift test)"
+cargo test --workspace --exclude e2e
+
+step "end to end: real window under Xvfb"
+cargo build -p sidekick -p sidekick-sim
+# Each app launch gets its own empty XDG config/data dirs (see tests/support.rs).
+xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p e2e -- --test-threads=1
+step "all tests passed (screenshots in target/e2e/)"

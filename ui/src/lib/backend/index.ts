@@ -1,0 +1,18 @@
+/**
+ * Entry point of the backend boundary: the rest of the UI imports from here and receives a
+ * {@link Backend}, never a concrete implementation.
+ */
+import type { Backend } from "./backend";
+import { FakeBackend } from "./fake";
+import { TauriBackend } from "./tauri";
+
+export { isIpcError, toIpcError, type Backend } from "./backend";
+export type * from "./generated";
+
+/**
+ * The Tauri backend inside the app's webview (Tauri injects `__TAURI_INTERNALS__` before any
+ * script runs); otherwise a scripted fake, so the UI can be worked on in a plain browser.
+ */
+export function createBackend(win: object = window): Backend {
+  return "__TAURI_INTERNALS__" in win ? new TauriBackend() : new FakeBackend({ scripted: true });
+}

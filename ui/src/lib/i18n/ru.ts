@@ -1,0 +1,71 @@
+import type { MessageKey } from "./en";
+
+/** Russian strings; the type makes a missing or extra key a compile error. */
+export const ru: Record<MessageKey, string> = {
+  "app.loading": "Загрузка…",
+  "app.dismiss": "Закрыть",
+
+  "status.agent": "Агент {id}",
+  "status.demo": "Демо",
+  "status.demoHint": "Демо-сеанс: звонки идут от встроенного симулятора",
+  "status.settings": "Настройки",
+  "status.signOut": "Выйти",
+  "status.connection": "Соединение: {state}",
+
+  "agentState.unknown": "Неизвестно",
+  "agentState.ready": "Готов",
+  "agentState.busy": "Занят",
+  "agentState.notReady": "Не готов",
+  "agentState.rest": "Перерыв",
+  "agentState.wrapUp": "Постобработка",
+
+  "health.offline": "Не в сети",
+  "health.connected": "Подключено",
+  "health.reconnecting": "Переподключение…",
+  "health.lost": "Связь потеряна",
+
+  "error.invalidInput": "Проверьте введённые данные",
+  "error.gatewayUnreachable": "Шлюз недоступен",
+  "error.gatewayRefused": "Шлюз отклонил вход",
+  "error.alreadySignedIn": "Вход уже выполнен",
+  "error.sessionLost": "Сеанс потерян",
+  "error.notSignedIn": "Вход не выполнен",
+  "error.busy": "Предыдущий запрос ещё выполняется",
+  "error.storage": "Ошибка локального хранилища",
+  "error.internal": "Что-то пошло не так",
+
+  "signin.title": "Добро пожаловать в Sidekick",
+  "signin.pitch": "Текущий звонок и ваш статус — рядом с софтфоном.",
+  "signin.tryDemo": "Попробовать демо",
+  "signin.startingDemo": "Запуск демо…",
+  "signin.demoHint": "Без сервера: тестовые звонки от встроенного симулятора.",
+  "signin.divider": "или войдите через свой шлюз",
+  "signin.gateway": "Адрес шлюза",
+  "signin.agentId": "ID агента",
+  "signin.password": "Пароль",
+  "signin.phone": "Номер софтфона",
+  "signin.submit": "Войти",
+  "signin.submitting": "Вход…",
+
+  "idle.title": "Ожидание звонков",
+  "idle.hint": "Звонок появится здесь, как только поступит.",
+  "idle.status": "Ваш статус",
+
+  "call.inbound": "Входящий",
+  "call.outbound": "Исходящий",
+  "call.ringing": "Звонит",
+  "call.talking": "Разговор",
+  "call.held": "На удержании",
+  "call.ended": "Завершён",
+  "call.endedBy.customer": "Завершён клиентом",
+  "call.endedBy.agent": "Завершён агентом",
+  "call.to": "На номер {number}",
+  "call.id": "ID звонка",
+
+  "settings.title": "Настройки",
+  "settings.back": "Назад",
+  "settings.language": "Язык",
+  "settings.languageAuto": "Автоматически (как в системе)",
+  "settings.about": "О программе",
+  "settings.aboutText": "Sidekick {version} — помощник оператора контакт-центра.",
+};

@@ -1,0 +1,35 @@
+/**
+ * The colour each state is shown in. Components set `data-tone`, and `app.css` turns a tone into
+ * `--tone` / `--tone-soft` / `--tone-text`, so the palette lives in one place.
+ */
+import type { AgentState, CallState, ErrorCode, Health } from "./backend";
+
+export type Tone = "green" | "amber" | "red" | "blue" | "purple" | "grey" | "brand";
+
+export const agentStateTone: Record<AgentState, Tone> = {
+  unknown: "grey",
+  ready: "green",
+  busy: "amber",
+  notReady: "grey",
+  rest: "blue",
+  wrapUp: "purple",
+};
+
+export const healthTone: Record<Health, Tone> = {
+  offline: "grey",
+  connected: "green",
+  reconnecting: "amber",
+  lost: "red",
+};
+
+export const callStateTone: Record<CallState, Tone> = {
+  ringing: "brand",
+  talking: "green",
+  held: "amber",
+  ended: "grey",
+};
+
+/** Red when the agent cannot work until something changes; amber for everything else. */
+export function noticeTone(code: ErrorCode): Tone {
+  return code === "sessionLost" || code === "gatewayUnreachable" ? "red" : "amber";
+}

@@ -1,0 +1,9 @@
+import { mount } from "svelte";
+import App from "./App.svelte";
+import "./app.css";
+import { createBackend } from "./lib/backend";
+
+mount(App, {
+  target: document.getElementById("app") ?? document.body,
+  props: { backend: createBackend() },
+});
