@@ -7,8 +7,11 @@ import pkg from "./package.json" with { type: "json" };
 
 export default defineConfig({
   root: "ui",
+  // Keep Vite's and Vitest's caches with the one node_modules at the repo root, not in ui/.
+  cacheDir: "../node_modules/.vite",
   plugins: [
-    svelte(),
+    // The Svelte config sits at the repo root (where svelte-check looks), not in the Vite root.
+    svelte({ configFile: "../svelte.config.js" }),
     // Only active under Vitest: resolves Svelte's browser build and cleans up the DOM after each test.
     svelteTesting(),
   ],

@@ -200,6 +200,12 @@ impl App {
 
     /// Saves a screenshot as `target/e2e/<name>.png`.
     pub async fn shot(&self, name: &str) {
+        // WebKitWebDriver can hand back the previous frame right after a DOM change; two animation
+        // frames later the picture matches what the assertions just saw.
+        let _ = self
+            .client
+            .execute_async("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))", vec![])
+            .await;
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(shots_dir().join(format!("{name}.png")), png);
         }

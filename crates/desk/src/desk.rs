@@ -129,6 +129,7 @@ impl std::fmt::Debug for Desk {
 
 fn signed_out() -> DeskSnapshot {
     DeskSnapshot {
+        revision: 0,
         session: SessionView {
             phase: SessionPhase::SignedOut,
             agent_id: None,
@@ -169,7 +170,10 @@ impl Desk {
     }
 
     fn update(&self, f: impl FnOnce(&mut DeskSnapshot)) {
-        self.inner.snapshot.send_modify(f);
+        self.inner.snapshot.send_modify(|s| {
+            f(s);
+            s.revision += 1;
+        });
     }
 
     /// The saved settings.
@@ -219,6 +223,9 @@ impl Desk {
             tracing::warn!(agent = v.agent_id.get(), "sign-in failed: {e}");
             self.update(|s| {
                 s.session.phase = SessionPhase::SignedOut;
+                s.session.agent_id = None;
+                s.session.gateway = None;
+                s.session.demo = false;
                 s.session.notice = Some(Notice { code: e.code(), message: e.to_string() });
             });
             return Err(e);
@@ -278,7 +285,7 @@ impl Desk {
         }
         self.stop_polling();
         crate::demo::stop(self);
-        self.update(|s| *s = signed_out());
+        self.update(|s| *s = DeskSnapshot { revision: s.revision, ..signed_out() });
         Ok(self.snapshot())
     }
 

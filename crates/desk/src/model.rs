@@ -8,6 +8,10 @@ use ts_rs::TS;
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DeskSnapshot {
+    /// Grows by one with every change. Command answers and events may reach the UI in either
+    /// order; the UI keeps whichever snapshot has the higher revision.
+    #[ts(type = "number")]
+    pub revision: u64,
     /// The agent's session with the gateway.
     pub session: SessionView,
     /// The call on the card: the live one, or the last one once it ended; `None` before the first.

@@ -11,19 +11,19 @@ pub fn get_snapshot(desk: State<'_, Desk>) -> DeskSnapshot {
 }
 
 #[tauri::command]
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "warn", Debug))]
 pub async fn sign_in(desk: State<'_, Desk>, form: SignInForm) -> Result<DeskSnapshot, IpcError> {
     desk.sign_in(form).await.map_err(Into::into)
 }
 
 #[tauri::command]
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "warn", Debug))]
 pub async fn sign_out(desk: State<'_, Desk>) -> Result<DeskSnapshot, IpcError> {
     desk.sign_out().await.map_err(Into::into)
 }
 
 #[tauri::command]
-#[tracing::instrument(skip_all, err(Debug))]
+#[tracing::instrument(skip_all, err(level = "warn", Debug))]
 pub async fn start_demo(desk: State<'_, Desk>) -> Result<DeskSnapshot, IpcError> {
     desk.start_demo().await.map_err(Into::into)
 }

@@ -11,7 +11,7 @@ pub fn get_settings(desk: State<'_, Desk>) -> SettingsView {
 }
 
 #[tauri::command]
-#[tracing::instrument(skip(desk), err(Debug))]
+#[tracing::instrument(skip(desk), err(level = "warn", Debug))]
 pub fn set_language(desk: State<'_, Desk>, language: Language) -> Result<SettingsView, IpcError> {
     desk.set_language(language).map_err(Into::into)
 }

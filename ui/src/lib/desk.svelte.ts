@@ -1,10 +1,10 @@
 /**
  * Keeps the UI's copy of the desk snapshot.
  *
- * Events are the source of truth: the desk publishes every change, the last event always carries
- * the latest state. A command's answer (or the first `snapshot()`) is shown straight away only if
- * no event arrived while it was in flight; otherwise it may be older than what is on screen, and
- * the events already cover it.
+ * Snapshots reach the UI two ways: as `desk://snapshot` events, and as the answers of commands.
+ * Tauri does not order the two against each other, so every snapshot carries a `revision` that
+ * the desk increases with each change, and only a newer snapshot replaces the one shown. An
+ * older one arriving late can never roll the screen back.
  */
 import type { Backend, DeskSnapshot } from "./backend";
 
@@ -12,34 +12,26 @@ export class DeskSync {
   /** The latest snapshot; `null` until the first one arrives. */
   snapshot = $state<DeskSnapshot | null>(null);
 
-  /** Counts events, so a command's answer can tell whether one overtook it. */
-  #events = 0;
-
   readonly #backend: Backend;
 
   constructor(backend: Backend) {
     this.#backend = backend;
   }
 
+  /** Shows `next` if it is newer than what is shown. */
+  apply(next: DeskSnapshot): void {
+    if (this.snapshot === null || next.revision > this.snapshot.revision) this.snapshot = next;
+  }
+
   /** Subscribes, then loads the current snapshot; resolves to the unsubscribe function. */
   async connect(): Promise<() => void> {
-    const unsubscribe = await this.#backend.onSnapshot((snapshot) => {
-      this.#events += 1;
-      this.snapshot = snapshot;
-    });
+    const unsubscribe = await this.#backend.onSnapshot((s) => this.apply(s));
     try {
-      await this.run(() => this.#backend.snapshot());
+      this.apply(await this.#backend.snapshot());
     } catch (e) {
       unsubscribe();
       throw e;
     }
     return unsubscribe;
-  }
-
-  /** Runs a command that answers with a snapshot; rejects as the command does. */
-  async run(command: () => Promise<DeskSnapshot>): Promise<void> {
-    const seen = this.#events;
-    const snapshot = await command();
-    if (this.#events === seen) this.snapshot = snapshot;
   }
 }

@@ -109,6 +109,7 @@ async fn bad_configuration_gets_clear_errors_and_no_session() {
         assert!(e.to_string().contains(needle), "{f:?}: message {e:?} should mention {needle:?}");
         let snap = desk.snapshot();
         assert_eq!(snap.session.phase, SessionPhase::SignedOut);
+        assert_eq!(snap.session.agent_id, None, "a failed sign-in does not show an agent as if signed in");
         assert_eq!(snap.session.notice.map(|n| n.code), Some(code), "the snapshot carries the same reason");
     }
     let mut long_phone = form(&sim.gateway_url, "291", "pw");

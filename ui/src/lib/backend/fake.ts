@@ -17,9 +17,15 @@ export interface RecordedCall {
   args: unknown[];
 }
 
-/** A snapshot with a signed-out, offline session, overridden by `session`. */
+let lastRevision = 0;
+
+/**
+ * A snapshot with a signed-out, offline session, overridden by `session`. Each one gets a higher
+ * revision than the one made before it, as the desk's do.
+ */
 export function deskSnapshot(session: Partial<SessionView> = {}, call: CallView | null = null): DeskSnapshot {
   return {
+    revision: ++lastRevision,
     session: {
       phase: "signedOut",
       agentId: null,

@@ -3,6 +3,11 @@
 
 export type DeskSnapshot = { 
 /**
+ * Grows by one with every change. Command answers and events may reach the UI in either
+ * order; the UI keeps whichever snapshot has the higher revision.
+ */
+revision: number, 
+/**
  * The agent's session with the gateway.
  */
 session: SessionView, 

@@ -1,0 +1,83 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { DeskSnapshot, SignInForm } from "./generated";
+import { call, TauriBackend } from "./tauri";
+
+const { invoke, listen } = vi.hoisted(() => ({ invoke: vi.fn(), listen: vi.fn() }));
+vi.mock("@tauri-apps/api/core", () => ({ invoke }));
+vi.mock("@tauri-apps/api/event", () => ({ listen }));
+
+const form: SignInForm = { gatewayUrl: "https://cc.example.com:8043", agentId: "1001", password: "pw", phoneNumber: "40038" };
+
+beforeEach(() => {
+  invoke.mockReset();
+  listen.mockReset();
+});
+
+describe("call", () => {
+  it("passes the command name and arguments to invoke and returns its result", async () => {
+    invoke.mockResolvedValue({ language: "ru" });
+    await expect(call("set_language", { language: "ru" })).resolves.toEqual({ language: "ru" });
+    expect(invoke).toHaveBeenCalledWith("set_language", { language: "ru" });
+  });
+
+  it("passes an IpcError from the backend through unchanged", async () => {
+    invoke.mockRejectedValue({ code: "invalidInput", message: "Agent ID must be 101–999999" });
+    await expect(call("sign_in", { form })).rejects.toEqual({
+      code: "invalidInput",
+      message: "Agent ID must be 101–999999",
+    });
+  });
+
+  it("wraps Tauri's own string rejections as internal errors", async () => {
+    invoke.mockRejectedValue("command sign_in not allowed by ACL");
+    await expect(call("sign_in", { form })).rejects.toEqual({
+      code: "internal",
+      message: "command sign_in not allowed by ACL",
+    });
+  });
+
+  it("wraps thrown Errors as internal errors", async () => {
+    invoke.mockRejectedValue(new TypeError("window.__TAURI_INTERNALS__ is undefined"));
+    await expect(call("get_snapshot", {})).rejects.toEqual({
+      code: "internal",
+      message: "window.__TAURI_INTERNALS__ is undefined",
+    });
+  });
+});
+
+describe("TauriBackend", () => {
+  it("maps each method to its command", async () => {
+    invoke.mockResolvedValue(null);
+    const backend = new TauriBackend();
+    await backend.snapshot();
+    await backend.signIn(form);
+    await backend.signOut();
+    await backend.startDemo();
+    await backend.settings();
+    await backend.setLanguage("en");
+    expect(invoke.mock.calls).toEqual([
+      ["get_snapshot", {}],
+      ["sign_in", { form }],
+      ["sign_out", {}],
+      ["start_demo", {}],
+      ["get_settings", {}],
+      ["set_language", { language: "en" }],
+    ]);
+  });
+
+  it("subscribes to the snapshot event and hands over its payload", async () => {
+    const unlisten = vi.fn();
+    listen.mockResolvedValue(unlisten);
+    const seen: DeskSnapshot[] = [];
+
+    const stop = await new TauriBackend().onSnapshot((s) => seen.push(s));
+
+    expect(listen).toHaveBeenCalledWith("desk://snapshot", expect.any(Function));
+    const handler = listen.mock.calls[0]?.[1] as (event: { payload: unknown }) => void;
+    const payload = { session: { phase: "signedOut" }, call: null };
+    handler({ payload });
+    expect(seen).toEqual([payload]);
+    stop();
+    expect(unlisten).toHaveBeenCalledOnce();
+  });
+});
