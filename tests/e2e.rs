@@ -52,6 +52,26 @@ async fn call_card_follows_a_scripted_call_from_the_simulator() {
     app.close().await;
 }
 
+/// The gateway invalidates the Guid in the middle of a call (as a DR switchover does): the app
+/// signs in again by itself, says so in one line, and the call card carries on to its end.
+#[tokio::test]
+async fn recovers_from_an_invalidated_guid_mid_call_without_the_agent() {
+    let sim = Sim::start(&["292:pw-292"]).await;
+    let app = App::launch(&[]).await;
+    sign_in(&app, &sim.gateway_url, "292", "pw-292", "40039").await;
+    app.wait_attr("[data-testid=status-health]", "data-health", "connected", PATIENCE).await;
+    sim.play_call(292, json!({"caller": "+44 20 7946 0958", "called": "40039", "callId": "dr-1", "ringMs": 300, "talkMs": 6000})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    sim.control(292, "invalidate-guid").await;
+    app.wait_attr("[data-testid=notice]", "data-code", "sessionRestored", PATIENCE).await;
+    app.wait_attr("[data-testid=status-health]", "data-health", "connected", PATIENCE).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    assert_eq!(app.wait_text("[data-testid=call-id]", PATIENCE).await, "dr-1");
+    app.shot("recovered-mid-call").await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
+    app.close().await;
+}
+
 /// `sidekick --demo` signs in the demo agent and a ringing call appears on its own.
 #[tokio::test]
 async fn demo_mode_shows_a_call() {

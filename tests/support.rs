@@ -91,6 +91,15 @@ impl Sim {
     }
 }
 
+impl Sim {
+    /// Calls a `/_sim/gateway/agents/{agent}/{action}` control endpoint (`kick`, `invalidate-guid`).
+    pub async fn control(&self, agent: u32, action: &str) {
+        let url = format!("{}_sim/gateway/agents/{agent}/{action}", self.gateway_url);
+        let resp = reqwest::Client::new().post(url).send().await.expect("sim control reachable");
+        assert!(resp.status().is_success(), "sim refused {action}");
+    }
+}
+
 /// The app in a window, driven over WebDriver.
 pub struct App {
     /// The WebDriver session.
@@ -103,6 +112,9 @@ impl App {
     /// Launches the app binary with `args`, with a fresh, empty config directory.
     pub async fn launch(args: &[&str]) -> App {
         let home = tempfile::tempdir().expect("temp home");
+        for d in ["config", "data", "cache"] {
+            std::fs::create_dir_all(home.path().join(d)).expect("XDG dir");
+        }
         let port = free_port();
         let native_port = free_port();
         let driver = Command::new("tauri-driver")

@@ -247,7 +247,7 @@ impl Desk {
                 }
             }
         }
-        let poller = tokio::spawn(poll_loop(self.clone(), client.clone()));
+        let poller = tokio::spawn(poll_loop(self.clone(), client.clone(), v.request));
         if let Ok(mut r) = self.inner.running.lock() {
             if let Some(old) = r.replace(Running { client, poller }) {
                 old.poller.abort();
@@ -302,16 +302,35 @@ impl Desk {
     }
 }
 
+/// How long the one-line "signed in again" notice stays once polls are healthy again.
+const RESTORED_NOTICE_FOR: Duration = Duration::from_secs(15);
+
 /// The poll actor: one long poll at a time, re-polled shortly after each answer, backing off on
-/// failures. It ends only when the gateway ends the session (or the handle aborts it).
-async fn poll_loop(desk: Desk, client: GatewayClient) {
+/// failures. When the gateway ends the session (`100-006`, `000-003`: expired or replaced
+/// Guid, 2-minute sign-out after sleep or network loss), it signs in again by itself with the
+/// request it was started with, and keeps the call card. It ends only when signing in again is
+/// refused for a reason a person must fix, when the gateway sends a sign-out event, or when the
+/// handle aborts it.
+///
+/// `request` holds the password for the life of the session, in this task's memory only.
+async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
     let mut board = CallBoard { call: desk.snapshot().call, agent_state: None };
     let mut backoff = BACKOFF_FIRST;
+    let mut restored_at: Option<tokio::time::Instant> = None;
     loop {
         match client.poll_event().await {
             Ok(event) => {
                 backoff = BACKOFF_FIRST;
                 let recovered = desk.snapshot().session.health != Health::Connected;
+                let restored_notice_done = restored_at.is_some_and(|t| t.elapsed() >= RESTORED_NOTICE_FOR);
+                if restored_notice_done {
+                    restored_at = None;
+                    desk.update(|s| {
+                        if s.session.notice.as_ref().is_some_and(|n| n.code == ErrorCode::SessionRestored) {
+                            s.session.notice = None;
+                        }
+                    });
+                }
                 let mut changed = false;
                 if let Some((raw, typed)) = event {
                     if let sidekick_aicc::gateway::GatewayEvent::Other { event_type } = &typed {
@@ -340,9 +359,34 @@ async fn poll_loop(desk: Desk, client: GatewayClient) {
                 tokio::time::sleep(REPOLL_DELAY).await;
             }
             Err(e) if e.retry_kind() == RetryKind::SignInAgain => {
-                tracing::warn!("session ended by the gateway: {e}");
-                end_session(&desk, format!("Your session ended: {e}. Sign in again."));
-                return;
+                let cause = e.retcode().map(str::to_owned).unwrap_or_else(|| e.to_string());
+                tracing::warn!(cause, "the gateway ended the session; signing in again");
+                desk.update(|s| {
+                    s.session.health = Health::Reconnecting;
+                    s.session.notice = Some(Notice {
+                        code: ErrorCode::SessionLost,
+                        message: format!("The gateway ended your session ({cause}). Signing in again…"),
+                    });
+                });
+                match sign_in_again(&desk, &client, &request).await {
+                    Ok(()) => {
+                        tracing::info!(cause, "signed in again");
+                        restored_at = Some(tokio::time::Instant::now());
+                        desk.update(|s| {
+                            s.session.health = Health::Connected;
+                            s.session.notice = Some(Notice {
+                                code: ErrorCode::SessionRestored,
+                                message: format!("The gateway ended your session ({cause}); Sidekick signed you in again."),
+                            });
+                        });
+                        backoff = BACKOFF_FIRST;
+                    }
+                    Err(e) => {
+                        tracing::warn!(cause, "signing in again failed: {e}");
+                        end_session(&desk, format!("Your session ended ({cause}) and signing in again failed: {e}"));
+                        return;
+                    }
+                }
             }
             Err(e) => {
                 let e = DeskError::from(e);
@@ -354,6 +398,34 @@ async fn poll_loop(desk: Desk, client: GatewayClient) {
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(BACKOFF_CAP);
             }
+        }
+    }
+}
+
+/// Signs in again after the gateway dropped the session: a plain sign-in, or a forced one when
+/// the gateway still holds the old session (`100-002` — it is this agent's own). Network and
+/// passing gateway failures are retried with backoff for as long as it takes (the agent sees
+/// `Reconnecting` meanwhile); a refusal a person must fix (password changed, account locked) is
+/// returned.
+async fn sign_in_again(desk: &Desk, client: &GatewayClient, request: &SignInRequest) -> Result<(), DeskError> {
+    let mut backoff = BACKOFF_FIRST;
+    loop {
+        let attempt = match client.sign_in(request).await {
+            Err(e) if e.retcode() == Some("100-002") => client.force_sign_in(request).await,
+            other => other,
+        };
+        match attempt {
+            Ok(_) => return Ok(()),
+            Err(e) if matches!(e.retry_kind(), RetryKind::NetworkFailure | RetryKind::Transient) => {
+                let e = DeskError::from(e);
+                tracing::warn!(retry_in_ms = backoff.as_millis() as u64, "signing in again failed, retrying: {e}");
+                desk.update(|s| {
+                    s.session.notice = Some(Notice { code: e.code(), message: format!("{e}. Signing in again…") });
+                });
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(BACKOFF_CAP);
+            }
+            Err(e) => return Err(e.into()),
         }
     }
 }

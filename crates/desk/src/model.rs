@@ -78,6 +78,8 @@ pub enum ErrorCode {
     AlreadySignedIn,
     /// The gateway ended the session.
     SessionLost,
+    /// The gateway ended the session and Sidekick signed the agent in again by itself.
+    SessionRestored,
     /// The action needs a session and there is none.
     NotSignedIn,
     /// Another request of the same kind is still running.

@@ -8,7 +8,12 @@
 //! - the Guid goes out in `Set-GUID: JSESSIONID=<guid>` and must come back as `Guid`; a request
 //!   without a session gets `100-006`, a wrong Guid for a signed-in agent `000-003`;
 //! - a poll waits up to `poll_wait` (vendor: ~10 s) and answers one event at a time;
-//! - sign-out is refused while a call is up.
+//! - sign-out is refused while a call is up;
+//! - AUTHMODE 2 (the vendor default): the Guid rotates every `interval` (60 s) and each Guid is
+//!   accepted for `lifetime` (120 s) after it was issued; the new one goes out in `Set-GUID` on
+//!   the next answer. AUTHMODE 1 keeps one Guid for the whole session;
+//! - an agent with no request for `sign_out_after` (2 minutes) is signed out by the gateway;
+//! - `forcelogin` replaces an existing session (the old Guid stops working).
 //!
 //! Bodies are the raw fixtures in `crates/aicc/tests/fixtures/gateway/`, edited as JSON values.
 
@@ -24,9 +29,45 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 /// The vendor's default long-poll wait (100 × 100 ms).
 pub const DEFAULT_POLL_WAIT: Duration = Duration::from_secs(10);
+
+/// How the gateway hands out Guids (server setting `AUTHMODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMode {
+    /// AUTHMODE 1: one Guid for the whole session.
+    Static,
+    /// AUTHMODE 2: a new Guid every `interval`; each is accepted for `lifetime` after issue.
+    Dynamic {
+        /// `GUIDINTERVAL` (vendor default 60 s).
+        interval: Duration,
+        /// `GUIDTIMEOUT` (vendor default 120 s); must exceed `interval`.
+        lifetime: Duration,
+    },
+}
+
+/// The gateway's timing rules.
+#[derive(Debug, Clone, Copy)]
+pub struct GatewayRules {
+    /// How long a poll waits when nothing is queued (vendor: ~10 s).
+    pub poll_wait: Duration,
+    /// Guid handling.
+    pub auth_mode: AuthMode,
+    /// An agent with no request for this long is signed out (`MAXTIME`, vendor: 120 s).
+    pub sign_out_after: Duration,
+}
+
+impl Default for GatewayRules {
+    fn default() -> Self {
+        Self {
+            poll_wait: DEFAULT_POLL_WAIT,
+            auth_mode: AuthMode::Dynamic { interval: Duration::from_secs(60), lifetime: Duration::from_secs(120) },
+            sign_out_after: Duration::from_secs(120),
+        }
+    }
+}
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -68,7 +109,12 @@ fn default_talk_ms() -> u64 {
 
 #[derive(Debug)]
 struct Session {
-    guid: String,
+    /// Guids still accepted, oldest first, with when each was issued; the last one is current.
+    guids: Vec<(String, Instant)>,
+    /// When a request last reached the gateway for this agent (the 2-minute rule).
+    last_request: Instant,
+    /// How many times the Guid rotated, for tests.
+    rotations: u32,
     queue: VecDeque<Value>,
     /// Woken when an event is queued, so a waiting poll answers at once.
     wake: Arc<Notify>,
@@ -84,7 +130,28 @@ struct Agent {
 #[derive(Debug)]
 struct Inner {
     agents: Mutex<HashMap<u32, Agent>>,
-    poll_wait: Duration,
+    rules: GatewayRules,
+}
+
+impl Session {
+    fn new(now: Instant) -> Self {
+        Self {
+            guids: vec![(new_guid(), now)],
+            last_request: now,
+            rotations: 0,
+            queue: VecDeque::new(),
+            wake: Arc::new(Notify::new()),
+            on_call: false,
+        }
+    }
+
+    fn current_guid(&self) -> &str {
+        self.guids.last().map(|(g, _)| g.as_str()).unwrap_or("")
+    }
+}
+
+fn new_guid() -> String {
+    format!("{}.AgentGateway0", uuid::Uuid::new_v4())
 }
 
 /// Control handle of the gateway simulator. Cheap to clone.
@@ -99,8 +166,23 @@ fn now_ms() -> i64 {
 
 impl GatewayControl {
     /// A gateway with no agents.
-    pub fn new(poll_wait: Duration) -> Self {
-        Self { inner: Arc::new(Inner { agents: Mutex::new(HashMap::new()), poll_wait }) }
+    pub fn new(rules: GatewayRules) -> Self {
+        Self { inner: Arc::new(Inner { agents: Mutex::new(HashMap::new()), rules }) }
+    }
+
+    /// How many times the agent's Guid has rotated in the current session.
+    pub fn guid_rotations(&self, id: u32) -> u32 {
+        self.with_agents(|a| a.get(&id).and_then(|ag| ag.session.as_ref()).map(|s| s.rotations).unwrap_or(0))
+    }
+
+    /// Makes every Guid of the agent's session invalid while the session stays (what a DR
+    /// switchover or a gateway restart does): the next request gets `000-003`.
+    pub fn invalidate_guid(&self, id: u32) {
+        self.with_agents(|a| {
+            if let Some(s) = a.get_mut(&id).and_then(|ag| ag.session.as_mut()) {
+                s.guids = vec![(new_guid(), Instant::now())];
+            }
+        });
     }
 
     fn with_agents<T>(&self, f: impl FnOnce(&mut HashMap<u32, Agent>) -> T) -> T {
@@ -117,9 +199,16 @@ impl GatewayControl {
         });
     }
 
-    /// Whether the agent holds a session.
+    /// Whether the agent holds a session (applying the 2-minute rule first).
     pub fn is_signed_in(&self, id: u32) -> bool {
-        self.with_agents(|a| a.get(&id).is_some_and(|ag| ag.session.is_some()))
+        let limit = self.inner.rules.sign_out_after;
+        self.with_agents(|a| match a.get_mut(&id) {
+            Some(ag) => {
+                expire_idle(ag, limit);
+                ag.session.is_some()
+            }
+            None => false,
+        })
     }
 
     /// Queues one event envelope for a signed-in agent. Returns false if the agent has no session.
@@ -146,8 +235,9 @@ impl GatewayControl {
     /// `100-006`.
     pub fn kick(&self, id: u32) {
         self.with_agents(|a| {
-            if let Some(ag) = a.get_mut(&id) {
-                ag.session = None;
+            if let Some(s) = a.get_mut(&id).and_then(|ag| ag.session.take()) {
+                // A poll waiting on this session answers now, with 100-006.
+                s.wake.notify_one();
             }
         });
     }
@@ -228,11 +318,13 @@ fn param_error() -> Response {
 pub fn router(control: GatewayControl) -> Router {
     Router::new()
         .route("/agentgateway/resource/onlineagent/{agentid}", put(sign_in))
+        .route("/agentgateway/resource/onlineagent/{agentid}/forcelogin", put(force_sign_in))
         .route("/agentgateway/resource/onlineagent/{agentid}/logout", axum::routing::delete(sign_out))
         .route("/agentgateway/resource/agentevent/{agentid}", get(poll))
         .route("/_sim/gateway/agents", post(control_add_agent))
         .route("/_sim/gateway/agents/{agentid}/calls", post(control_call))
         .route("/_sim/gateway/agents/{agentid}/kick", post(control_kick))
+        .route("/_sim/gateway/agents/{agentid}/invalidate-guid", post(control_invalidate_guid))
         .with_state(control)
 }
 
@@ -241,6 +333,14 @@ fn agent_id(raw: &str) -> Option<u32> {
 }
 
 async fn sign_in(State(ctl): State<GatewayControl>, Path(raw): Path<String>, body: String) -> Response {
+    sign_in_as(ctl, raw, body, false)
+}
+
+async fn force_sign_in(State(ctl): State<GatewayControl>, Path(raw): Path<String>, body: String) -> Response {
+    sign_in_as(ctl, raw, body, true)
+}
+
+fn sign_in_as(ctl: GatewayControl, raw: String, body: String, force: bool) -> Response {
     let Some(id) = agent_id(&raw) else { return param_error() };
     let Ok(body) = serde_json::from_str::<Value>(&body) else { return param_error() };
     let password = body.get("password").and_then(Value::as_str);
@@ -249,22 +349,25 @@ async fn sign_in(State(ctl): State<GatewayControl>, Path(raw): Path<String>, bod
     if password.chars().count() > 32 || phone.chars().count() > 24 {
         return envelope(fixture!("error_invalid_param.json"));
     }
-    let guid = format!("{}.AgentGateway0", uuid::Uuid::new_v4());
+    let limit = ctl.inner.rules.sign_out_after;
     let outcome = ctl.with_agents(|agents| {
         let Some(agent) = agents.get_mut(&id) else { return Err(fixture!("error_bad_credentials.json")) };
         if agent.password != password {
             return Err(fixture!("error_bad_credentials.json"));
         }
-        if agent.session.is_some() {
+        expire_idle(agent, limit);
+        if agent.session.is_some() && !force {
             return Err(fixture!("error_already_signed_in.json"));
         }
-        agent.session =
-            Some(Session { guid: guid.clone(), queue: VecDeque::new(), wake: Arc::new(Notify::new()), on_call: false });
-        Ok(())
+        let session = Session::new(Instant::now());
+        let guid = session.current_guid().to_owned();
+        agent.session = Some(session);
+        Ok(guid)
     });
-    if let Err(text) = outcome {
-        return envelope(text);
-    }
+    let guid = match outcome {
+        Ok(g) => g,
+        Err(text) => return envelope(text),
+    };
     ctl.push_event(id, event(fixture!("event_inservice.json"), id, None));
     ctl.push_event(id, event(fixture!("event_state_ready.json"), id, None));
     let mut ok = load(fixture!("signin_response.json"));
@@ -277,31 +380,81 @@ async fn sign_in(State(ctl): State<GatewayControl>, Path(raw): Path<String>, bod
     resp
 }
 
-/// Checks the `Guid` header against the agent's session: `Err` is the error envelope to send.
-fn check_guid(ctl: &GatewayControl, id: u32, headers: &HeaderMap) -> Result<Arc<Notify>, &'static str> {
+/// Signs the agent out if no request reached the gateway for `limit` (the 2-minute rule).
+fn expire_idle(agent: &mut Agent, limit: Duration) {
+    if agent.session.as_ref().is_some_and(|s| s.last_request.elapsed() > limit) {
+        agent.session = None;
+    }
+}
+
+/// What a request with a valid Guid gets: the wake-up of the agent's queue, and a new Guid to
+/// send in `Set-GUID` when one was issued now.
+struct Admitted {
+    wake: Arc<Notify>,
+    new_guid: Option<String>,
+}
+
+/// Checks the `Guid` header against the agent's session, applies the 2-minute rule, notes the
+/// request, and rotates the Guid when AUTHMODE 2 says it is time. `Err` is the envelope to send.
+fn check_guid(ctl: &GatewayControl, id: u32, headers: &HeaderMap) -> Result<Admitted, &'static str> {
     let sent = headers.get("guid").and_then(|v| v.to_str().ok()).unwrap_or("");
-    ctl.with_agents(|a| match a.get(&id).and_then(|ag| ag.session.as_ref()) {
-        None => Err(fixture!("error_not_signed_in.json")),
-        Some(s) if s.guid != sent => Err(fixture!("error_no_permission.json")),
-        Some(s) => Ok(s.wake.clone()),
+    let rules = ctl.inner.rules;
+    ctl.with_agents(|a| {
+        let Some(agent) = a.get_mut(&id) else { return Err(fixture!("error_not_signed_in.json")) };
+        expire_idle(agent, rules.sign_out_after);
+        let Some(s) = agent.session.as_mut() else { return Err(fixture!("error_not_signed_in.json")) };
+        let now = Instant::now();
+        let accepted = match rules.auth_mode {
+            AuthMode::Static => s.current_guid() == sent,
+            AuthMode::Dynamic { lifetime, .. } => {
+                s.guids.retain(|(_, issued)| now.duration_since(*issued) < lifetime);
+                s.guids.iter().any(|(g, _)| g == sent)
+            }
+        };
+        if !accepted {
+            return Err(fixture!("error_no_permission.json"));
+        }
+        s.last_request = now;
+        let mut rotated = None;
+        if let AuthMode::Dynamic { interval, .. } = rules.auth_mode {
+            let issued = s.guids.last().map(|(_, t)| *t).unwrap_or(now);
+            if now.duration_since(issued) >= interval {
+                let g = new_guid();
+                s.guids.push((g.clone(), now));
+                s.rotations += 1;
+                rotated = Some(g);
+            }
+        }
+        Ok(Admitted { wake: s.wake.clone(), new_guid: rotated })
     })
+}
+
+fn with_guid(mut resp: Response, guid: Option<String>) -> Response {
+    if let Some(v) = guid.and_then(|g| HeaderValue::from_str(&format!("JSESSIONID={g}")).ok()) {
+        resp.headers_mut().insert("Set-GUID", v);
+    }
+    resp
 }
 
 async fn poll(State(ctl): State<GatewayControl>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
     let Some(id) = agent_id(&raw) else { return param_error() };
-    let deadline = tokio::time::Instant::now() + ctl.inner.poll_wait;
+    let deadline = Instant::now() + ctl.inner.rules.poll_wait;
+    let admitted = match check_guid(&ctl, id, &headers) {
+        Ok(a) => a,
+        Err(text) => return envelope(text),
+    };
     loop {
-        let wake = match check_guid(&ctl, id, &headers) {
-            Ok(w) => w,
-            Err(text) => return envelope(text),
-        };
         let next = ctl.with_agents(|a| a.get_mut(&id).and_then(|ag| ag.session.as_mut()).and_then(|s| s.queue.pop_front()));
         if let Some(ev) = next {
-            return Json(ev).into_response();
+            return with_guid(Json(ev).into_response(), admitted.new_guid);
         }
         // `notify_one` stores a permit, so an event queued between the check and this wait is not missed.
-        if tokio::time::timeout_at(deadline, wake.notified()).await.is_err() {
-            return envelope(fixture!("event_none.json"));
+        if tokio::time::timeout_at(deadline, admitted.wake.notified()).await.is_err() {
+            return with_guid(envelope(fixture!("event_none.json")), admitted.new_guid);
+        }
+        // Woken: the session may have ended meanwhile (kick, forced sign-in elsewhere).
+        if !ctl.is_signed_in(id) {
+            return envelope(fixture!("error_not_signed_in.json"));
         }
     }
 }
@@ -343,6 +496,11 @@ async fn control_call(State(ctl): State<GatewayControl>, Path(id): Path<u32>, Js
     }
     let call_id = ctl.play_inbound_call(id, script);
     Json(json!({"callId": call_id})).into_response()
+}
+
+async fn control_invalidate_guid(State(ctl): State<GatewayControl>, Path(id): Path<u32>) -> Response {
+    ctl.invalidate_guid(id);
+    Json(json!({"ok": true})).into_response()
 }
 
 async fn control_kick(State(ctl): State<GatewayControl>, Path(id): Path<u32>) -> Response {
@@ -391,7 +549,7 @@ mod tests {
 
     #[tokio::test]
     async fn sign_in_enforces_documented_limits_and_codes() {
-        let ctl = GatewayControl::new(Duration::from_millis(50));
+        let ctl = GatewayControl::new(GatewayRules { poll_wait: Duration::from_millis(50), ..Default::default() });
         ctl.add_agent(291, "pw");
         let app = router(ctl);
         let (_, b) = call(&app, sign_in_req("100", r#"{"password":"pw","phonenum":"1"}"#)).await;
@@ -414,7 +572,7 @@ mod tests {
 
     #[tokio::test]
     async fn poll_needs_the_right_guid_and_answers_one_event_at_a_time() {
-        let ctl = GatewayControl::new(Duration::from_millis(50));
+        let ctl = GatewayControl::new(GatewayRules { poll_wait: Duration::from_millis(50), ..Default::default() });
         ctl.add_agent(291, "pw");
         let app = router(ctl);
         let (_, b) = call(&app, poll_req(291, "whatever")).await;
@@ -434,7 +592,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn scripted_call_plays_in_vendor_order() {
-        let ctl = GatewayControl::new(Duration::from_secs(10));
+        let ctl = GatewayControl::new(GatewayRules { poll_wait: Duration::from_secs(10), ..Default::default() });
         ctl.add_agent(291, "pw");
         let app = router(ctl.clone());
         let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
@@ -468,7 +626,7 @@ mod tests {
 
     #[tokio::test]
     async fn sign_out_is_refused_during_a_call() {
-        let ctl = GatewayControl::new(Duration::from_millis(50));
+        let ctl = GatewayControl::new(GatewayRules { poll_wait: Duration::from_millis(50), ..Default::default() });
         ctl.add_agent(291, "pw");
         let app = router(ctl.clone());
         let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
@@ -482,4 +640,91 @@ mod tests {
         assert_eq!(b["retcode"], "0");
         assert!(!ctl.is_signed_in(291));
     }
+
+    fn guid_of(h: &HeaderMap) -> Option<String> {
+        h.get("set-guid").map(|v| v.to_str().unwrap().trim_start_matches("JSESSIONID=").to_owned())
+    }
+
+    fn quick(auth_mode: AuthMode) -> (GatewayControl, Router) {
+        let rules = GatewayRules { poll_wait: Duration::from_millis(1), auth_mode, sign_out_after: Duration::from_secs(120) };
+        let ctl = GatewayControl::new(rules);
+        ctl.add_agent(291, "pw");
+        let app = router(ctl.clone());
+        (ctl, app)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn authmode_2_rotates_the_guid_and_old_ones_expire() {
+        let (ctl, app) = quick(AuthMode::Dynamic { interval: Duration::from_secs(60), lifetime: Duration::from_secs(120) });
+        let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        let g0 = guid_of(&h).unwrap();
+        let (h, b) = call(&app, poll_req(291, &g0)).await;
+        assert_eq!((b["retcode"].as_str(), guid_of(&h)), (Some("0"), None), "no rotation before the interval");
+        tokio::time::advance(Duration::from_secs(61)).await;
+        let (h, b) = call(&app, poll_req(291, &g0)).await;
+        assert_eq!(b["retcode"], "0");
+        let g1 = guid_of(&h).expect("after 60 s the answer carries a new Guid");
+        assert_ne!(g0, g1);
+        tokio::time::advance(Duration::from_secs(30)).await;
+        let (_, b) = call(&app, poll_req(291, &g0)).await;
+        assert_eq!(b["retcode"], "0", "the old Guid is still accepted within its 120 s lifetime");
+        tokio::time::advance(Duration::from_secs(31)).await;
+        let (_, b) = call(&app, poll_req(291, &g0)).await;
+        assert_eq!(b["retcode"], "000-003", "past its lifetime the old Guid is refused");
+        let (h, b) = call(&app, poll_req(291, &g1)).await;
+        assert_eq!(b["retcode"], "0");
+        assert!(guid_of(&h).is_some(), "60 s after g1 was issued, the next rotation comes");
+        assert_eq!(ctl.guid_rotations(291), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn authmode_1_keeps_one_guid() {
+        let (ctl, app) = quick(AuthMode::Static);
+        let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        let g0 = guid_of(&h).unwrap();
+        for _ in 0..5 {
+            tokio::time::advance(Duration::from_secs(100)).await;
+            let (h, b) = call(&app, poll_req(291, &g0)).await;
+            assert_eq!((b["retcode"].as_str(), guid_of(&h)), (Some("0"), None));
+        }
+        assert_eq!(ctl.guid_rotations(291), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_agent_silent_for_two_minutes_is_signed_out() {
+        let (ctl, app) = quick(AuthMode::Static);
+        let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        let g = guid_of(&h).unwrap();
+        tokio::time::advance(Duration::from_secs(110)).await;
+        let (_, b) = call(&app, poll_req(291, &g)).await;
+        assert_eq!(b["retcode"], "0", "a request within 2 minutes keeps the session");
+        tokio::time::advance(Duration::from_secs(110)).await;
+        assert!(ctl.is_signed_in(291), "the clock restarted at the last request");
+        tokio::time::advance(Duration::from_secs(11)).await;
+        assert!(!ctl.is_signed_in(291));
+        let (_, b) = call(&app, poll_req(291, &g)).await;
+        assert_eq!(b["retcode"], "100-006");
+        let (_, b) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        assert_eq!(b["retcode"], "0", "after the automatic sign-out a plain sign-in works again");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn forcelogin_replaces_the_session() {
+        let (_, app) = quick(AuthMode::Static);
+        let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
+        let old = guid_of(&h).unwrap();
+        let force = Request::put("/agentgateway/resource/onlineagent/291/forcelogin")
+            .body(Body::from(r#"{"password":"pw","phonenum":"1"}"#))
+            .unwrap();
+        let (h, b) = call(&app, force).await;
+        assert_eq!(b["retcode"], "0");
+        let new = guid_of(&h).unwrap();
+        let (_, b) = call(&app, poll_req(291, &old)).await;
+        assert_eq!(b["retcode"], "000-003", "the replaced session's Guid no longer works");
+        let (_, b) = call(&app, poll_req(291, &new)).await;
+        assert_eq!(b["retcode"], "0");
+        let bad = Request::put("/agentgateway/resource/onlineagent/291/forcelogin").body(Body::from(r#"{"password":"no","phonenum":"1"}"#)).unwrap();
+        assert_eq!(call(&app, bad).await.1["retcode"], "100-004", "forcelogin still checks the password");
+    }
+
 }

@@ -17,21 +17,16 @@ pub mod gateway;
 use std::net::SocketAddr;
 
 /// What the simulators start with.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Scenario {
     /// Agents the gateway knows: (work number, password).
     pub agents: Vec<(u32, String)>,
-    /// How long an event poll waits when nothing is queued. The vendor default is ~10 s.
-    pub poll_wait: std::time::Duration,
+    /// The CC-Gateway's timing rules (poll wait, AUTHMODE, 2-minute sign-out).
+    pub gateway: gateway::GatewayRules,
     /// Port to bind (0 = any free port).
     pub port: u16,
 }
 
-impl Default for Scenario {
-    fn default() -> Self {
-        Self { agents: Vec::new(), poll_wait: gateway::DEFAULT_POLL_WAIT, port: 0 }
-    }
-}
 
 /// Running simulators.
 #[derive(Debug, Clone)]
@@ -47,7 +42,7 @@ pub struct SimHandle {
 /// Starts the simulators on `127.0.0.1:{scenario.port}` in the current tokio runtime. They stop
 /// when the runtime does.
 pub async fn spawn(scenario: Scenario) -> std::io::Result<SimHandle> {
-    let control = gateway::GatewayControl::new(scenario.poll_wait);
+    let control = gateway::GatewayControl::new(scenario.gateway);
     for (id, pw) in &scenario.agents {
         control.add_agent(*id, pw);
     }

@@ -29,7 +29,11 @@ export const callStateTone: Record<CallState, Tone> = {
   ended: "grey",
 };
 
-/** Red when the agent cannot work until something changes; amber for everything else. */
+/**
+ * Red when the agent cannot work until something changes, green for a recovery that needs
+ * nothing from them, amber for everything else.
+ */
 export function noticeTone(code: ErrorCode): Tone {
-  return code === "sessionLost" || code === "gatewayUnreachable" ? "red" : "amber";
+  if (code === "sessionLost" || code === "gatewayUnreachable") return "red";
+  return code === "sessionRestored" ? "green" : "amber";
 }

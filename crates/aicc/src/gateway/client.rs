@@ -137,11 +137,21 @@ impl GatewayClient {
     /// Signs the agent in (`PUT onlineagent/{agentid}`) and keeps the Guid from `Set-GUID`.
     /// The password is sent in the body only; it is not kept by the client.
     pub async fn sign_in(&self, request: &SignInRequest) -> Result<SignInResult, GatewayError> {
-        let path = format!("agentgateway/resource/onlineagent/{}", self.agent_id);
+        self.sign_in_at(&format!("agentgateway/resource/onlineagent/{}", self.agent_id), request).await
+    }
+
+    /// Forced sign-in (`PUT onlineagent/{agentid}/forcelogin`): replaces a session the gateway
+    /// still holds for this agent (the answer to `100-002`). Same body and Guid handling as
+    /// [`Self::sign_in`].
+    pub async fn force_sign_in(&self, request: &SignInRequest) -> Result<SignInResult, GatewayError> {
+        self.sign_in_at(&format!("agentgateway/resource/onlineagent/{}/forcelogin", self.agent_id), request).await
+    }
+
+    async fn sign_in_at(&self, path: &str, request: &SignInRequest) -> Result<SignInResult, GatewayError> {
         if let Ok(mut g) = self.guid.lock() {
             *g = None;
         }
-        let (env, got_guid) = self.send(Method::PUT, &path, Some(request), REQUEST_TIMEOUT, false).await?;
+        let (env, got_guid) = self.send(Method::PUT, path, Some(request), REQUEST_TIMEOUT, false).await?;
         if !got_guid {
             return Err(GatewayError::MissingGuid);
         }

@@ -48,7 +48,7 @@ fn sign_in_request_matches_the_vendor_example() {
 async fn sim(poll_wait_ms: u64) -> sidekick_sim::SimHandle {
     sidekick_sim::spawn(sidekick_sim::Scenario {
         agents: vec![(291, "pw".into())],
-        poll_wait: Duration::from_millis(poll_wait_ms),
+        gateway: sidekick_sim::gateway::GatewayRules { poll_wait: Duration::from_millis(poll_wait_ms), ..Default::default() },
         port: 0,
     })
     .await
@@ -107,4 +107,44 @@ async fn poll_before_sign_in_is_refused_locally() {
     let sim = sim(100).await;
     let e = client(&sim.gateway_url).poll_event().await.unwrap_err();
     assert!(matches!(e, GatewayError::NoSession));
+}
+
+/// AUTHMODE 2: the gateway rotates the Guid on poll answers and old ones expire; the client must
+/// switch to each new one or it would be refused once the first Guid's lifetime passed.
+#[tokio::test]
+async fn follows_guid_rotation_across_many_rotations() {
+    use sidekick_sim::gateway::{AuthMode, GatewayRules};
+    let sim = sidekick_sim::spawn(sidekick_sim::Scenario {
+        agents: vec![(291, "pw".into())],
+        gateway: GatewayRules {
+            poll_wait: Duration::from_millis(5),
+            auth_mode: AuthMode::Dynamic { interval: Duration::from_millis(20), lifetime: Duration::from_millis(600) },
+            sign_out_after: Duration::from_secs(120),
+        },
+        port: 0,
+    })
+    .await
+    .unwrap();
+    let c = client(&sim.gateway_url);
+    c.sign_in(&request("pw")).await.unwrap();
+    let started = std::time::Instant::now();
+    // Past the first Guid's lifetime, and at least 10 rotations.
+    while started.elapsed() < Duration::from_millis(900) || sim.gateway.guid_rotations(291) < 10 {
+        c.poll_event().await.expect("every poll is accepted because the client follows the rotation");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert!(sim.gateway.guid_rotations(291) >= 10);
+}
+
+#[tokio::test]
+async fn forced_sign_in_takes_over_a_session_held_elsewhere() {
+    let sim = sim(100).await;
+    let first = client(&sim.gateway_url);
+    first.sign_in(&request("pw")).await.unwrap();
+    let second = client(&sim.gateway_url);
+    assert_eq!(second.sign_in(&request("pw")).await.unwrap_err().retcode(), Some("100-002"));
+    second.force_sign_in(&request("pw")).await.unwrap();
+    assert!(second.poll_event().await.is_ok());
+    let e = first.poll_event().await.unwrap_err();
+    assert_eq!(e.retry_kind(), RetryKind::SignInAgain, "the replaced session must sign in again: {e}");
 }

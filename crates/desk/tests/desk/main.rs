@@ -10,7 +10,7 @@ use sidekick_sim::gateway::CallScript;
 async fn sim() -> sidekick_sim::SimHandle {
     sidekick_sim::spawn(sidekick_sim::Scenario {
         agents: vec![(291, "pw".into())],
-        poll_wait: Duration::from_millis(300),
+        gateway: sidekick_sim::gateway::GatewayRules { poll_wait: Duration::from_millis(300), ..Default::default() },
         port: 0,
     })
     .await
@@ -75,17 +75,57 @@ async fn follows_a_scripted_call_from_ringing_to_ended() {
     assert!(!sim.gateway.is_signed_in(291), "sign-out reached the gateway");
 }
 
+/// The gateway drops the session (100-006, as after the 2-minute rule) in the middle of a call:
+/// the desk signs in again by itself, says so in one line, and the call card stays.
 #[tokio::test]
-async fn a_session_the_gateway_ends_is_reported_not_dropped_silently() {
+async fn recovers_by_itself_when_the_gateway_drops_the_session_mid_call() {
     let sim = sim().await;
     let desk = desk();
     desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    sim.gateway.play_inbound_call(
+        291,
+        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("c-7".into()), ring_ms: 100, talk_ms: 2500 },
+    );
+    until(&desk, "talking", |s| call_state(s) == Some(CallState::Talking)).await;
+    sim.gateway.kick(291);
+    let restored = until(&desk, "restored", |s| s.session.notice.as_ref().is_some_and(|n| n.code == ErrorCode::SessionRestored)).await;
+    assert_eq!(restored.session.phase, SessionPhase::SignedIn);
+    assert_eq!(restored.session.health, Health::Connected);
+    assert!(restored.session.notice.as_ref().unwrap().message.contains("100-006"), "the one line says what happened");
+    assert_eq!(call_state(&restored), Some(CallState::Talking), "the call card survives the recovery");
+    assert!(sim.gateway.is_signed_in(291), "the agent is signed in on the gateway again");
+    // The call's remaining events reach the new session.
+    until(&desk, "the call ends", |s| call_state(s) == Some(CallState::Ended)).await;
+}
+
+/// A DR switchover or gateway restart invalidates the Guid while the gateway still holds the
+/// session: the desk's sign-in gets 100-002 and takes its own session over with forcelogin.
+#[tokio::test]
+async fn recovers_from_an_invalidated_guid_with_a_forced_sign_in() {
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    until(&desk, "agent ready", |s| s.session.agent_state == AgentState::Ready).await;
+    sim.gateway.invalidate_guid(291);
+    let restored = until(&desk, "restored", |s| s.session.notice.as_ref().is_some_and(|n| n.code == ErrorCode::SessionRestored)).await;
+    assert!(restored.session.notice.unwrap().message.contains("000-003"));
+    sim.gateway.play_inbound_call(291, CallScript { caller: "5".into(), called: "6".into(), call_id: None, ring_ms: 100, talk_ms: 100 });
+    until(&desk, "a call after recovery", |s| call_state(s) == Some(CallState::Ringing)).await;
+}
+
+/// When signing in again is refused for a reason a person must fix, the agent is told loudly.
+#[tokio::test]
+async fn a_refused_re_sign_in_ends_the_session_loudly() {
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    sim.gateway.add_agent(291, "changed-by-admin");
     sim.gateway.kick(291);
     let lost = until(&desk, "lost", |s| s.session.health == Health::Lost).await;
     assert_eq!(lost.session.phase, SessionPhase::SignedOut);
     let notice = lost.session.notice.expect("the agent is told why");
     assert_eq!(notice.code, ErrorCode::SessionLost);
-    assert!(notice.message.contains("100-006"), "{}", notice.message);
+    assert!(notice.message.contains("100-006") && notice.message.contains("wrong agent id or password"), "{}", notice.message);
 }
 
 #[tokio::test]

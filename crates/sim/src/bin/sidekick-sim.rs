@@ -1,7 +1,7 @@
 //! `sidekick-sim`: the simulators as a standalone program, for UI work by hand and for E2E tests.
 //!
 //! ```text
-//! sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N]
+//! sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2]
 //! ```
 //! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens, then serves until
 //! killed. Calls are played through `POST /_sim/gateway/agents/{id}/calls`.
@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 fn usage() -> ! {
-    eprintln!("usage: sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N]");
+    eprintln!("usage: sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2]");
     std::process::exit(2)
 }
 
@@ -22,7 +22,14 @@ async fn main() {
         let mut value = || args.next().unwrap_or_else(|| usage());
         match a.as_str() {
             "--port" => scenario.port = value().parse().unwrap_or_else(|_| usage()),
-            "--poll-wait-ms" => scenario.poll_wait = Duration::from_millis(value().parse().unwrap_or_else(|_| usage())),
+            "--poll-wait-ms" => scenario.gateway.poll_wait = Duration::from_millis(value().parse().unwrap_or_else(|_| usage())),
+            "--authmode" => {
+                scenario.gateway.auth_mode = match value().as_str() {
+                    "1" => sidekick_sim::gateway::AuthMode::Static,
+                    "2" => sidekick_sim::gateway::GatewayRules::default().auth_mode,
+                    _ => usage(),
+                }
+            }
             "--agent" => {
                 let v = value();
                 let (id, pw) = v.split_once(':').unwrap_or_else(|| usage());

@@ -62,7 +62,7 @@ code: ErrorCode,
  */
 message: string, };
 
-export type ErrorCode = "invalidInput" | "gatewayUnreachable" | "gatewayRefused" | "alreadySignedIn" | "sessionLost" | "notSignedIn" | "busy" | "storage" | "internal";
+export type ErrorCode = "invalidInput" | "gatewayUnreachable" | "gatewayRefused" | "alreadySignedIn" | "sessionLost" | "sessionRestored" | "notSignedIn" | "busy" | "storage" | "internal";
 
 export type CallView = { 
 /**

@@ -30,6 +30,7 @@ export const en = {
   "error.gatewayRefused": "The gateway refused the sign-in",
   "error.alreadySignedIn": "Already signed in",
   "error.sessionLost": "Session lost",
+  "error.sessionRestored": "Signed in again",
   "error.notSignedIn": "Not signed in",
   "error.busy": "Another request is still running",
   "error.storage": "Local storage error",

@@ -29,6 +29,7 @@ export const ru: Record<MessageKey, string> = {
   "error.gatewayRefused": "Шлюз отклонил вход",
   "error.alreadySignedIn": "Вход уже выполнен",
   "error.sessionLost": "Сеанс потерян",
+  "error.sessionRestored": "Вход выполнен заново",
   "error.notSignedIn": "Вход не выполнен",
   "error.busy": "Предыдущий запрос ещё выполняется",
   "error.storage": "Ошибка локального хранилища",
