@@ -52,6 +52,39 @@ async fn call_card_follows_a_scripted_call_from_the_simulator() {
     app.close().await;
 }
 
+/// The agent works a call with the card's buttons and changes state from the status bar:
+/// sign in → ring → answer → hold → resume → hang up → ready → not ready → ready.
+#[tokio::test]
+async fn agent_works_a_call_from_the_card() {
+    let sim = Sim::start(&["293:pw-293"]).await;
+    let app = App::launch(&[]).await;
+    sign_in(&app, &sim.gateway_url, "293", "pw-293", "40040").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    sim.play_call(293, json!({"caller": "+7 812 333-44-55", "called": "40040", "callId": "cc-1", "ringMs": 60000, "talkMs": 60000, "autoAnswer": false})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ringing", PATIENCE).await;
+    app.shot("control-ringing").await;
+    app.click("#call-answer").await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "busy", PATIENCE).await;
+    app.click("#call-hold").await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "held", PATIENCE).await;
+    app.shot("control-held").await;
+    app.click("#call-unhold").await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    app.click("#call-hangup").await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    app.click("#state-picker").await;
+    app.wait_text("[data-testid=state-menu]", PATIENCE).await;
+    app.shot("control-state-menu").await;
+    app.click("#state-not-ready").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "notReady", PATIENCE).await;
+    app.click("#state-picker").await;
+    app.click("#state-ready").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    app.close().await;
+}
+
 /// The gateway invalidates the Guid in the middle of a call (as a DR switchover does): the app
 /// signs in again by itself, says so in one line, and the call card carries on to its end.
 #[tokio::test]

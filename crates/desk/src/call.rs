@@ -7,7 +7,18 @@
 
 use sidekick_aicc::gateway::{CallParty, GatewayEvent};
 
-use crate::model::{AgentState, CallState, CallView, Direction, EndedBy};
+use crate::model::{AgentState, CallActions, CallState, CallView, Direction, EndedBy};
+
+/// What the agent may do with a call in `state`: answer an inbound call that rings, hold or hang
+/// up a connected one, take back or hang up a held one.
+pub fn actions_for(state: CallState, direction: Direction) -> CallActions {
+    CallActions {
+        answer: state == CallState::Ringing && direction == Direction::Inbound,
+        hold: state == CallState::Talking,
+        unhold: state == CallState::Held,
+        hang_up: matches!(state, CallState::Talking | CallState::Held),
+    }
+}
 
 /// The call card and the agent state, as events change them.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -49,6 +60,7 @@ impl CallBoard {
                 answered_at_ms: None,
                 ended_at_ms: None,
                 ended_by: None,
+                actions: CallActions::default(),
                 });
             }
         }
@@ -117,6 +129,9 @@ impl CallBoard {
             | GatewayEvent::PhoneRelease
             | GatewayEvent::Other { .. } => {}
         }
+        if let Some(c) = self.call.as_mut() {
+            c.actions = actions_for(c.state, c.direction);
+        }
         *self != before
     }
 }
@@ -135,11 +150,13 @@ mod tests {
         assert!(b.apply(&GatewayEvent::Ringing(party("1")), 1000));
         let c = b.call.clone().unwrap();
         assert_eq!((c.state, c.direction, c.caller.as_str()), (CallState::Ringing, Direction::Inbound, "13500000001"));
+        assert_eq!(c.actions, CallActions { answer: true, ..Default::default() }, "a ringing call can only be answered");
         assert!(b.apply(&GatewayEvent::Talking(party("1")), 4000));
         assert_eq!(b.call.as_ref().unwrap().answered_at_ms, Some(4000), "the timer starts when the call connects");
         assert!(b.apply(&GatewayEvent::CallRelease { call_id: "1".into() }, 9000));
         let c = b.call.clone().unwrap();
         assert_eq!((c.state, c.ended_at_ms, c.ended_by), (CallState::Ended, Some(9000), Some(EndedBy::Agent)));
+        assert_eq!(c.actions, CallActions::default(), "nothing can be done with an ended call");
         // The customer release that follows does not overwrite who ended it first.
         assert!(!b.apply(&GatewayEvent::CustomerRelease { call_id: "1".into() }, 9100));
     }
@@ -176,8 +193,10 @@ mod tests {
         assert_eq!((c.direction, c.callee.as_str()), (Direction::Outbound, "5551234"));
         b.apply(&GatewayEvent::Talking(CallParty { call_id: "9".into(), caller: "40038".into(), called: "5551234".into(), feature: Some(7) }), 2);
         assert_eq!(b.call.as_ref().unwrap().caller, "40038", "Talking fills the caller Customer_Alerting lacked");
+        assert_eq!(b.call.as_ref().unwrap().actions, CallActions { hold: true, hang_up: true, ..Default::default() });
         b.apply(&GatewayEvent::Hold { call_id: "9".into() }, 3);
         assert_eq!(b.call.as_ref().unwrap().state, CallState::Held);
+        assert_eq!(b.call.as_ref().unwrap().actions, CallActions { unhold: true, hang_up: true, ..Default::default() });
         b.apply(&GatewayEvent::StateWork, 4);
         assert_eq!(b.agent_state, Some(AgentState::WrapUp));
         assert!(!b.apply(&GatewayEvent::Other { event_type: "AgentEvent_New".into() }, 5));

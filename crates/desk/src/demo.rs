@@ -62,6 +62,7 @@ impl Desk {
                         call_id: None,
                         ring_ms: RING.as_millis() as u64,
                         talk_ms: TALK.as_millis() as u64,
+                        auto_answer: true,
                     },
                 );
                 tokio::time::sleep(RING + TALK + GAP).await;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
-use sidekick_aicc::gateway::{AgentId, GatewayClient, GatewayConfig, GatewayError, RetryKind, SignInRequest};
+use sidekick_aicc::gateway::{AgentId, GatewayClient, GatewayConfig, GatewayError, RetryKind, SignInRequest, StateRequest};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use ts_rs::TS;
@@ -138,6 +138,7 @@ fn signed_out() -> DeskSnapshot {
             notice: None,
             demo: false,
             gateway: None,
+            can_change_state: false,
         },
         call: None,
     }
@@ -172,8 +173,84 @@ impl Desk {
     fn update(&self, f: impl FnOnce(&mut DeskSnapshot)) {
         self.inner.snapshot.send_modify(|s| {
             f(s);
+            // Derived here, once, so no path can publish a stale value.
+            s.session.can_change_state = s.session.phase == SessionPhase::SignedIn
+                && s.call.as_ref().is_none_or(|c| c.state == CallState::Ended);
             s.revision += 1;
         });
+    }
+
+    /// The signed-in session's client.
+    fn client(&self) -> Result<GatewayClient, DeskError> {
+        self.inner.running.lock().ok().and_then(|r| r.as_ref().map(|r| r.client.clone())).ok_or(DeskError::NotSignedIn)
+    }
+
+    /// Asks the gateway for a new agent state. The snapshot changes when the gateway confirms it
+    /// with its event, not before.
+    pub async fn set_agent_state(&self, choice: StateChoice) -> Result<DeskSnapshot, DeskError> {
+        let client = self.client()?;
+        let snap = self.snapshot();
+        if !snap.session.can_change_state {
+            return Err(DeskError::Invalid("You can change your state once the call has ended".into()));
+        }
+        let current = snap.session.agent_state;
+        let request = match choice {
+            StateChoice::Ready => match current {
+                AgentState::NotReady => StateRequest::CancelBusy,
+                AgentState::Rest => StateRequest::CancelRest,
+                AgentState::WrapUp => StateRequest::CancelWork,
+                _ => StateRequest::Ready,
+            },
+            StateChoice::NotReady { reason } => StateRequest::Busy { reason, prolong: current == AgentState::NotReady },
+            StateChoice::Rest { minutes } => {
+                if !(1..=1439).contains(&minutes) {
+                    return Err(DeskError::Invalid(format!(
+                        "A break can last from 1 to 1439 minutes (just under a day), not {minutes}"
+                    )));
+                }
+                StateRequest::Rest { seconds: minutes * 60, cause: 0 }
+            }
+            StateChoice::WrapUp => StateRequest::Work,
+        };
+        client.set_state(request).await?;
+        Ok(self.snapshot())
+    }
+
+    /// The live call, if the desk allows `action` on it now; otherwise a sentence saying why not.
+    fn call_for(&self, allowed: impl Fn(&CallActions) -> bool, refusal: &str) -> Result<CallView, DeskError> {
+        self.snapshot().call.filter(|c| allowed(&c.actions)).ok_or_else(|| DeskError::Invalid(refusal.into()))
+    }
+
+    /// Answers the ringing call.
+    pub async fn answer_call(&self) -> Result<DeskSnapshot, DeskError> {
+        let client = self.client()?;
+        let call = self.call_for(|a| a.answer, "There is no ringing call to answer")?;
+        client.answer(&call.call_id).await?;
+        Ok(self.snapshot())
+    }
+
+    /// Puts the connected call on hold.
+    pub async fn hold_call(&self) -> Result<DeskSnapshot, DeskError> {
+        let client = self.client()?;
+        self.call_for(|a| a.hold, "There is no connected call to hold")?;
+        client.hold().await?;
+        Ok(self.snapshot())
+    }
+
+    /// Takes the held call back.
+    pub async fn unhold_call(&self) -> Result<DeskSnapshot, DeskError> {
+        let client = self.client()?;
+        let call = self.call_for(|a| a.unhold, "There is no call on hold")?;
+        client.unhold(&call.call_id).await?;
+        Ok(self.snapshot())
+    }
+
+    /// Hangs up the connected or held call.
+    pub async fn hang_up(&self) -> Result<DeskSnapshot, DeskError> {
+        let client = self.client()?;
+        self.call_for(|a| a.hang_up, "There is no call to hang up")?;
+        client.release().await?;
+        Ok(self.snapshot())
     }
 
     /// The saved settings.
@@ -215,6 +292,7 @@ impl Desk {
                 notice: None,
                 demo,
                 gateway: host_of(&v.url),
+                can_change_state: false,
             };
         });
         tracing::info!(agent = v.agent_id.get(), gateway = ?host_of(&v.url), password_len = form.password.len(), "signing in");
@@ -264,13 +342,7 @@ impl Desk {
     /// error says why.
     pub async fn sign_out(&self) -> Result<DeskSnapshot, DeskError> {
         let _op = self.inner.op.try_lock().map_err(|_| DeskError::Busy)?;
-        let client = self
-            .inner
-            .running
-            .lock()
-            .ok()
-            .and_then(|r| r.as_ref().map(|r| r.client.clone()))
-            .ok_or(DeskError::NotSignedIn)?;
+        let client = self.client()?;
         let result = client.sign_out().await;
         match result {
             Err(GatewayError::Rejected { retcode, .. }) if retcode == "100-010" => {

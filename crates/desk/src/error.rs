@@ -48,7 +48,7 @@ impl DeskError {
             Self::Gateway(g) => match (g.retcode(), g.retry_kind()) {
                 (Some("100-002"), _) => ErrorCode::AlreadySignedIn,
                 (_, RetryKind::NetworkFailure) => ErrorCode::GatewayUnreachable,
-                (None, _) if matches!(g, GatewayError::BadAddress(_)) => ErrorCode::InvalidInput,
+                (None, _) if matches!(g, GatewayError::BadAddress(_) | GatewayError::Invalid(_)) => ErrorCode::InvalidInput,
                 (_, RetryKind::SignInAgain) => ErrorCode::SessionLost,
                 _ => ErrorCode::GatewayRefused,
             },

@@ -118,6 +118,8 @@ pub struct SessionView {
     pub demo: bool,
     /// Host (and port) of the gateway, for the status bar; never credentials.
     pub gateway: Option<String>,
+    /// Whether the agent may change state now (signed in, and no call is up).
+    pub can_change_state: bool,
 }
 
 /// Direction of a call.
@@ -179,6 +181,43 @@ pub struct CallView {
     pub ended_at_ms: Option<i64>,
     /// Who ended it, when known.
     pub ended_by: Option<EndedBy>,
+    /// What the agent may do with the call now; the UI enables exactly these buttons.
+    pub actions: CallActions,
+}
+
+/// Call-control actions the desk allows in the call's current state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CallActions {
+    /// The call rings for the agent.
+    pub answer: bool,
+    /// The call is connected.
+    pub hold: bool,
+    /// The call is on hold.
+    pub unhold: bool,
+    /// The call is connected or on hold.
+    pub hang_up: bool,
+}
+
+/// A state the agent asks for. The gateway confirms it with an event; until then the shown state
+/// does not change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum StateChoice {
+    /// Ready for calls.
+    Ready,
+    /// Not ready, optionally with a reason code 200–250 configured on the platform.
+    NotReady {
+        /// Reason code, 200–250.
+        reason: Option<u8>,
+    },
+    /// A break of `minutes` (1–1439).
+    Rest {
+        /// Length of the break.
+        minutes: u32,
+    },
+    /// After-call work.
+    WrapUp,
 }
 
 /// Interface language.

@@ -71,9 +71,12 @@ impl Default for GatewayRules {
 
 macro_rules! fixture {
     ($name:literal) => {
-        include_str!(concat!("../../aicc/tests/fixtures/gateway/", $name))
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../aicc/tests/fixtures/gateway/", $name))
     };
 }
+pub(crate) use fixture;
+
+mod agent_ops;
 
 fn load(text: &str) -> Value {
     // The fixtures are part of this crate's build; a broken one is a build-time mistake that the
@@ -95,9 +98,17 @@ pub struct CallScript {
     /// How long the call rings before it is answered.
     #[serde(default = "default_ring_ms")]
     pub ring_ms: u64,
-    /// How long the conversation lasts.
+    /// How long the conversation lasts before the customer hangs up.
     #[serde(default = "default_talk_ms")]
     pub talk_ms: u64,
+    /// Answer by itself after `ring_ms` (the default); when false the agent must answer within
+    /// `ring_ms` or the caller gives up.
+    #[serde(default = "default_auto_answer")]
+    pub auto_answer: bool,
+}
+
+fn default_auto_answer() -> bool {
+    true
 }
 
 fn default_ring_ms() -> u64 {
@@ -118,13 +129,17 @@ struct Session {
     queue: VecDeque<Value>,
     /// Woken when an event is queued, so a waiting poll answers at once.
     wake: Arc<Notify>,
-    on_call: bool,
+    /// The agent's own state (ready, not ready, rest, wrap-up).
+    mode: agent_ops::AgentMode,
 }
 
 #[derive(Debug)]
 struct Agent {
     password: String,
     session: Option<Session>,
+    /// The agent's call. It belongs to the phone and the CTI platform, not to the app's session:
+    /// it outlives a dropped session and shows up again after the next sign-in.
+    call: Option<agent_ops::LiveCall>,
 }
 
 #[derive(Debug)]
@@ -141,7 +156,7 @@ impl Session {
             rotations: 0,
             queue: VecDeque::new(),
             wake: Arc::new(Notify::new()),
-            on_call: false,
+            mode: agent_ops::AgentMode::default(),
         }
     }
 
@@ -195,7 +210,7 @@ impl GatewayControl {
         self.with_agents(|a| {
             a.entry(id)
                 .and_modify(|ag| ag.password = password.to_owned())
-                .or_insert(Agent { password: password.to_owned(), session: None });
+                .or_insert(Agent { password: password.to_owned(), session: None, call: None });
         });
     }
 
@@ -223,14 +238,6 @@ impl GatewayControl {
         })
     }
 
-    fn set_on_call(&self, id: u32, on: bool) {
-        self.with_agents(|a| {
-            if let Some(s) = a.get_mut(&id).and_then(|ag| ag.session.as_mut()) {
-                s.on_call = on;
-            }
-        });
-    }
-
     /// Ends the agent's session as the gateway would after a forced sign-out: later polls get
     /// `100-006`.
     pub fn kick(&self, id: u32) {
@@ -240,49 +247,6 @@ impl GatewayControl {
                 s.wake.notify_one();
             }
         });
-    }
-
-    /// Plays an inbound call to a signed-in agent in the vendor's order: phone alerting,
-    /// ringing, off-hook, busy, talking, then agent release, customer release, phone release,
-    /// ready. Returns the call id. Stops early if the agent's session ends.
-    pub fn play_inbound_call(&self, agent: u32, script: CallScript) -> String {
-        let call_id = script.call_id.clone().unwrap_or_else(|| {
-            let n = now_ms();
-            format!("{}-{}", n / 1000, n % 10_000)
-        });
-        let this = self.clone();
-        let id = call_id.clone();
-        tokio::spawn(async move {
-            let call = |text: &str| event(text, agent, Some((&script.caller, &script.called, &id)));
-            let plain = |text: &str| event(text, agent, None);
-            this.set_on_call(agent, true);
-            let ring = [plain(fixture!("event_phone_alerting.json")), call(fixture!("event_ringing.json"))];
-            if !ring.into_iter().all(|e| this.push_event(agent, e)) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(script.ring_ms)).await;
-            let answer = [
-                event(fixture!("event_phone_offhook.json"), agent, None),
-                plain(fixture!("event_state_busy.json")),
-                call(fixture!("event_talking.json")),
-            ];
-            if !answer.into_iter().all(|e| this.push_event(agent, e)) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(script.talk_ms)).await;
-            this.set_on_call(agent, false);
-            let mut release = load(fixture!("event_call_release.json"));
-            release["event"]["content"] = json!(id);
-            stamp(&mut release, agent);
-            let mut customer = call(fixture!("event_customer_release.json"));
-            customer["event"]["content"]["number"] = json!(script.caller);
-            for e in [release, customer, plain(fixture!("event_phone_release.json")), plain(fixture!("event_state_ready.json"))] {
-                if !this.push_event(agent, e) {
-                    return;
-                }
-            }
-        });
-        call_id
     }
 }
 
@@ -321,6 +285,7 @@ pub fn router(control: GatewayControl) -> Router {
         .route("/agentgateway/resource/onlineagent/{agentid}/forcelogin", put(force_sign_in))
         .route("/agentgateway/resource/onlineagent/{agentid}/logout", axum::routing::delete(sign_out))
         .route("/agentgateway/resource/agentevent/{agentid}", get(poll))
+        .merge(agent_ops::routes())
         .route("/_sim/gateway/agents", post(control_add_agent))
         .route("/_sim/gateway/agents/{agentid}/calls", post(control_call))
         .route("/_sim/gateway/agents/{agentid}/kick", post(control_kick))
@@ -362,14 +327,16 @@ fn sign_in_as(ctl: GatewayControl, raw: String, body: String, force: bool) -> Re
         let session = Session::new(Instant::now());
         let guid = session.current_guid().to_owned();
         agent.session = Some(session);
-        Ok(guid)
+        Ok((guid, agent.call.is_some()))
     });
-    let guid = match outcome {
+    let (guid, on_call) = match outcome {
         Ok(g) => g,
         Err(text) => return envelope(text),
     };
     ctl.push_event(id, event(fixture!("event_inservice.json"), id, None));
-    ctl.push_event(id, event(fixture!("event_state_ready.json"), id, None));
+    // Signing in again during a call: the agent is busy with it, not ready.
+    let state = if on_call { fixture!("event_state_busy.json") } else { fixture!("event_state_ready.json") };
+    ctl.push_event(id, event(state, id, None));
     let mut ok = load(fixture!("signin_response.json"));
     ok["result"]["workno"] = json!(id.to_string());
     ok["result"]["loginTime"] = json!(now_ms().to_string());
@@ -466,7 +433,7 @@ async fn sign_out(State(ctl): State<GatewayControl>, Path(raw): Path<String>, he
     }
     let refused = ctl.with_agents(|a| {
         let ag = a.get_mut(&id)?;
-        if ag.session.as_ref().is_some_and(|s| s.on_call) {
+        if ag.call.is_some() {
             return Some(());
         }
         ag.session = None;
@@ -599,7 +566,7 @@ mod tests {
         let guid = h.get("set-guid").unwrap().to_str().unwrap().trim_start_matches("JSESSIONID=").to_owned();
         let id = ctl.play_inbound_call(
             291,
-            CallScript { caller: "5551".into(), called: "40038".into(), call_id: Some("9-9".into()), ring_ms: 1000, talk_ms: 2000 },
+            CallScript { caller: "5551".into(), called: "40038".into(), call_id: Some("9-9".into()), ring_ms: 1000, talk_ms: 2000, auto_answer: true },
         );
         assert_eq!(id, "9-9");
         let mut seen = Vec::new();
@@ -618,26 +585,27 @@ mod tests {
             seen,
             [
                 "AgentOther_InService", "AgentState_Ready", "AgentOther_PhoneAlerting", "AgentEvent_Ringing",
-                "AgentOther_PhoneOffhook", "AgentState_Busy", "AgentEvent_Talking", "AgentEvent_Call_Release",
-                "AgentEvent_Customer_Release", "AgentOther_PhoneRelease", "AgentState_Ready",
+                "AgentOther_PhoneOffhook", "AgentState_Busy", "AgentEvent_Talking", "AgentEvent_Customer_Release",
+                "AgentEvent_Call_Release", "AgentOther_PhoneRelease", "AgentState_Ready",
             ]
         );
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn sign_out_is_refused_during_a_call() {
         let ctl = GatewayControl::new(GatewayRules { poll_wait: Duration::from_millis(50), ..Default::default() });
         ctl.add_agent(291, "pw");
         let app = router(ctl.clone());
         let (h, _) = call(&app, sign_in_req("291", r#"{"password":"pw","phonenum":"1"}"#)).await;
         let guid = h.get("set-guid").unwrap().to_str().unwrap().trim_start_matches("JSESSIONID=").to_owned();
-        ctl.set_on_call(291, true);
+        ctl.play_inbound_call(291, CallScript { caller: "5".into(), called: "6".into(), call_id: None, ring_ms: 100, talk_ms: 1000, auto_answer: true });
+        tokio::time::sleep(Duration::from_millis(200)).await;
         let out = || Request::delete("/agentgateway/resource/onlineagent/291/logout").header("Guid", &guid).body(Body::empty()).unwrap();
         let (_, b) = call(&app, out()).await;
-        assert_eq!(b["retcode"], "100-010");
-        ctl.set_on_call(291, false);
+        assert_eq!(b["retcode"], "100-010", "refused while talking");
+        tokio::time::sleep(Duration::from_millis(1000)).await;
         let (_, b) = call(&app, out()).await;
-        assert_eq!(b["retcode"], "0");
+        assert_eq!(b["retcode"], "0", "accepted once the customer hung up");
         assert!(!ctl.is_signed_in(291));
     }
 

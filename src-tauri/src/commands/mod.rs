@@ -1,5 +1,6 @@
 //! Commands, one file per area. Each is args → desk → `Result<_, IpcError>` and nothing more.
 
+mod call;
 mod session;
 mod settings;
 
@@ -10,6 +11,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         session::sign_in,
         session::sign_out,
         session::start_demo,
+        session::set_agent_state,
+        call::answer_call,
+        call::hold_call,
+        call::unhold_call,
+        call::hang_up,
         settings::get_settings,
         settings::set_language,
     ]

@@ -187,6 +187,106 @@ impl GatewayClient {
     }
 }
 
+/// An agent-state request (`POST onlineagent/{agentid}/…`). The gateway confirms each with an
+/// `AgentState_*` event; until that arrives the state has not changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateRequest {
+    /// `sayfree`: ready for calls.
+    Ready,
+    /// `saybusy`: not ready, with a reason 200–250 (`None` = no reason). `prolong` re-applies
+    /// busy while already busy (the gateway requires it then).
+    Busy {
+        /// Reason code, 200–250.
+        reason: Option<u8>,
+        /// Set when already busy.
+        prolong: bool,
+    },
+    /// `cancelbusy`.
+    CancelBusy,
+    /// `rest/{time}/{restcause}`: a break of `seconds` (1–86399) with a cause (0–255, 0 = none).
+    Rest {
+        /// Length of the break in seconds.
+        seconds: u32,
+        /// Cause code.
+        cause: u8,
+    },
+    /// `cancelrest`.
+    CancelRest,
+    /// `work`: after-call work.
+    Work,
+    /// `cancelwork`.
+    CancelWork,
+}
+
+impl StateRequest {
+    /// Checks the documented ranges; `Err` says which one was broken.
+    pub fn validate(&self) -> Result<(), GatewayError> {
+        match *self {
+            Self::Busy { reason: Some(r), .. } if !(200..=250).contains(&r) => {
+                Err(GatewayError::Invalid(format!("a busy reason must be from 200 to 250, not {r}")))
+            }
+            Self::Rest { seconds, .. } if !(1..=86_399).contains(&seconds) => Err(GatewayError::Invalid(format!(
+                "a break must last from 1 second to 86399 seconds (just under a day), not {seconds}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn path(&self, agent: AgentId) -> String {
+        let base = format!("agentgateway/resource/onlineagent/{agent}");
+        match *self {
+            Self::Ready => format!("{base}/sayfree"),
+            Self::Busy { reason, prolong } => {
+                format!("{base}/saybusy?reason={}&prolong={prolong}", reason.map(u32::from).unwrap_or(0))
+            }
+            Self::CancelBusy => format!("{base}/cancelbusy"),
+            Self::Rest { seconds, cause } => format!("{base}/rest/{seconds}/{cause}?prolong=false"),
+            Self::CancelRest => format!("{base}/cancelrest"),
+            Self::Work => format!("{base}/work"),
+            Self::CancelWork => format!("{base}/cancelwork"),
+        }
+    }
+}
+
+impl GatewayClient {
+    /// Sends an agent-state request. Success means "accepted"; the new state is confirmed by
+    /// the matching `AgentState_*` event.
+    pub async fn set_state(&self, request: StateRequest) -> Result<(), GatewayError> {
+        request.validate()?;
+        self.send(Method::POST, &request.path(self.agent_id), None, REQUEST_TIMEOUT, true).await.map(|_| ())
+    }
+
+    /// Answers the ringing call (`PUT voicecall/{agentid}/answer?callid=`).
+    pub async fn answer(&self, call_id: &str) -> Result<(), GatewayError> {
+        let path = format!("agentgateway/resource/voicecall/{}/answer?callid={}", self.agent_id, encode(call_id));
+        self.send(Method::PUT, &path, None, REQUEST_TIMEOUT, true).await.map(|_| ())
+    }
+
+    /// Holds the current call (`POST voicecall/{agentid}/hold`); confirmed by `AgentEvent_Hold`.
+    pub async fn hold(&self) -> Result<(), GatewayError> {
+        let path = format!("agentgateway/resource/voicecall/{}/hold", self.agent_id);
+        self.send(Method::POST, &path, None, REQUEST_TIMEOUT, true).await.map(|_| ())
+    }
+
+    /// Takes a held call back (`POST voicecall/{agentid}/gethold?callid=`).
+    pub async fn unhold(&self, call_id: &str) -> Result<(), GatewayError> {
+        let path = format!("agentgateway/resource/voicecall/{}/gethold?callid={}", self.agent_id, encode(call_id));
+        self.send(Method::POST, &path, None, REQUEST_TIMEOUT, true).await.map(|_| ())
+    }
+
+    /// Hangs up the current call (`DELETE voicecall/{agentid}/release`).
+    pub async fn release(&self) -> Result<(), GatewayError> {
+        let path = format!("agentgateway/resource/voicecall/{}/release", self.agent_id);
+        self.send(Method::DELETE, &path, None, REQUEST_TIMEOUT, true).await.map(|_| ())
+    }
+}
+
+/// Percent-encodes a query value (call ids are digits and dashes in practice, but nothing is
+/// assumed).
+fn encode(v: &str) -> String {
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
 /// `JSESSIONID=279f…20f5.AgentGateway0` → `279f…20f5.AgentGateway0`; a bare value is taken as is.
 fn guid_from_header(raw: &str) -> Option<String> {
     let v = raw.trim();

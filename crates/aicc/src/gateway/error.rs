@@ -52,6 +52,9 @@ pub enum GatewayError {
     /// The configured address cannot be used.
     #[error("{0}")]
     BadAddress(String),
+    /// A request parameter is outside the documented range; nothing was sent.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 fn transport_text(e: &reqwest::Error) -> String {
@@ -77,6 +80,8 @@ fn retcode_text(code: &str, message: &str) -> String {
         "100-003" => "the telephony platform is unavailable",
         "100-004" => "wrong agent id or password",
         "100-006" => "the agent is not signed in",
+        "100-009" => "the state change was refused (wrong state or no permission)",
+        "100-010" => "this can't be done in the current state (for example during a call)",
         "100-007" => "the gateway hit an internal error",
         "100-013" => "the phone number is not valid",
         "100-014" => "the phone number is outside the configured range",
@@ -98,7 +103,7 @@ impl GatewayError {
         match self {
             Self::Transport(_) => RetryKind::NetworkFailure,
             Self::Status { status, .. } if *status >= 500 => RetryKind::Transient,
-            Self::Status { .. } | Self::Decode { .. } | Self::BadAddress(_) => RetryKind::NeedsAttention,
+            Self::Status { .. } | Self::Decode { .. } | Self::BadAddress(_) | Self::Invalid(_) => RetryKind::NeedsAttention,
             Self::MissingGuid | Self::NoSession => RetryKind::SignInAgain,
             Self::Rejected { retcode, .. } => match retcode.as_str() {
                 "000-004" | "100-003" | "100-007" | "000-007" | "100-021" => RetryKind::Transient,

@@ -20,7 +20,7 @@ mod error;
 mod events;
 mod types;
 
-pub use client::{GatewayClient, GatewayConfig, POLL_READ_TIMEOUT};
+pub use client::{GatewayClient, GatewayConfig, StateRequest, POLL_READ_TIMEOUT};
 pub use error::{GatewayError, RetryKind};
 pub use events::{CallParty, GatewayEvent};
 pub use types::{AgentId, AgentIdError, RawEvent, SignInRequest, SignInResult};

@@ -29,6 +29,15 @@ fn vendor_shaped_events_parse() {
     assert_eq!(event_of("event_ringing.json"), GatewayEvent::Ringing(party.clone()));
     assert_eq!(event_of("event_talking.json"), GatewayEvent::Talking(party));
     assert_eq!(event_of("event_call_release.json"), GatewayEvent::CallRelease { call_id: "1455885056-1095".into() });
+    assert_eq!(event_of("event_hold.json"), GatewayEvent::Hold { call_id: "1455885056-1095".into() });
+    assert_eq!(event_of("event_state_set_not_ready.json"), GatewayEvent::StateNotReady);
+    assert_eq!(event_of("event_state_cancel_not_ready.json"), GatewayEvent::StateReady);
+    assert_eq!(event_of("event_state_set_rest.json"), GatewayEvent::StateRest);
+    assert_eq!(event_of("event_state_cancel_rest.json"), GatewayEvent::StateReady);
+    assert_eq!(event_of("event_state_set_work.json"), GatewayEvent::StateWork);
+    assert_eq!(event_of("event_state_cancel_work.json"), GatewayEvent::StateReady);
+    // An event type Sidekick does not act on is kept as Other, never an error.
+    assert_eq!(event_of("event_unknown_to_sidekick.json"), GatewayEvent::Other { event_type: "AgentEvent_Call_Out_Fail".into() });
     assert_eq!(event_of("event_customer_release.json"), GatewayEvent::CustomerRelease { call_id: "1455885056-1095".into() });
 }
 
@@ -147,4 +156,19 @@ async fn forced_sign_in_takes_over_a_session_held_elsewhere() {
     assert!(second.poll_event().await.is_ok());
     let e = first.poll_event().await.unwrap_err();
     assert_eq!(e.retry_kind(), RetryKind::SignInAgain, "the replaced session must sign in again: {e}");
+}
+
+#[tokio::test]
+async fn state_requests_are_checked_before_sending() {
+    let sim = sim(100).await;
+    let c = client(&sim.gateway_url);
+    c.sign_in(&request("pw")).await.unwrap();
+    for bad in [StateRequest::Busy { reason: Some(199), prolong: false }, StateRequest::Rest { seconds: 0, cause: 0 }, StateRequest::Rest { seconds: 86_400, cause: 0 }] {
+        let e = c.set_state(bad).await.unwrap_err();
+        assert!(matches!(e, GatewayError::Invalid(_)), "{bad:?} must be refused locally: {e}");
+    }
+    c.set_state(StateRequest::Busy { reason: Some(250), prolong: false }).await.unwrap();
+    let e = c.set_state(StateRequest::Busy { reason: Some(250), prolong: false }).await.unwrap_err();
+    assert_eq!(e.retcode(), Some("100-009"), "the gateway wants prolong for a second busy");
+    c.set_state(StateRequest::Rest { seconds: 86_399, cause: 255 }).await.unwrap();
 }

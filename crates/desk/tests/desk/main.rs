@@ -57,7 +57,7 @@ async fn follows_a_scripted_call_from_ringing_to_ended() {
 
     sim.gateway.play_inbound_call(
         291,
-        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("c-1".into()), ring_ms: 300, talk_ms: 300 },
+        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("c-1".into()), ring_ms: 300, talk_ms: 300, auto_answer: true },
     );
     let ringing = until(&desk, "ringing", |s| call_state(s) == Some(CallState::Ringing)).await;
     let call = ringing.call.unwrap();
@@ -67,7 +67,7 @@ async fn follows_a_scripted_call_from_ringing_to_ended() {
     assert!(talking.call.unwrap().answered_at_ms.is_some());
     assert_eq!(talking.session.agent_state, AgentState::Busy);
     let ended = until(&desk, "ended", |s| call_state(s) == Some(CallState::Ended)).await;
-    assert_eq!(ended.call.unwrap().ended_by, Some(EndedBy::Agent), "Call_Release comes before Customer_Release in the script");
+    assert_eq!(ended.call.unwrap().ended_by, Some(EndedBy::Customer), "the scripted caller hangs up first");
     until(&desk, "ready again", |s| s.session.agent_state == AgentState::Ready).await;
 
     desk.sign_out().await.unwrap();
@@ -84,7 +84,7 @@ async fn recovers_by_itself_when_the_gateway_drops_the_session_mid_call() {
     desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
     sim.gateway.play_inbound_call(
         291,
-        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("c-7".into()), ring_ms: 100, talk_ms: 2500 },
+        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("c-7".into()), ring_ms: 100, talk_ms: 2500, auto_answer: true },
     );
     until(&desk, "talking", |s| call_state(s) == Some(CallState::Talking)).await;
     sim.gateway.kick(291);
@@ -109,7 +109,7 @@ async fn recovers_from_an_invalidated_guid_with_a_forced_sign_in() {
     sim.gateway.invalidate_guid(291);
     let restored = until(&desk, "restored", |s| s.session.notice.as_ref().is_some_and(|n| n.code == ErrorCode::SessionRestored)).await;
     assert!(restored.session.notice.unwrap().message.contains("000-003"));
-    sim.gateway.play_inbound_call(291, CallScript { caller: "5".into(), called: "6".into(), call_id: None, ring_ms: 100, talk_ms: 100 });
+    sim.gateway.play_inbound_call(291, CallScript { caller: "5".into(), called: "6".into(), call_id: None, ring_ms: 100, talk_ms: 100, auto_answer: true });
     until(&desk, "a call after recovery", |s| call_state(s) == Some(CallState::Ringing)).await;
 }
 
@@ -197,4 +197,66 @@ async fn settings_remember_sign_in_details_but_never_the_password() {
     assert!(!file.contains("pw-never-stored"), "the password must never reach disk");
     desk.set_language(Language::Ru).unwrap();
     assert_eq!(Desk::new(Some(dir.path()), Arc::new(SystemClock)).settings().language, Language::Ru);
+}
+
+/// The agent works a call from the desk: answer, hold, take back, hang up; each state shows
+/// only once the gateway's event confirms it, and the allowed actions follow.
+#[tokio::test]
+async fn the_agent_answers_holds_resumes_and_hangs_up() {
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    until(&desk, "ready", |s| s.session.agent_state == AgentState::Ready).await;
+    let e = desk.answer_call().await.unwrap_err();
+    assert_eq!((e.code(), e.to_string().as_str()), (ErrorCode::InvalidInput, "There is no ringing call to answer"));
+
+    sim.gateway.play_inbound_call(
+        291,
+        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("c-9".into()), ring_ms: 30_000, talk_ms: 30_000, auto_answer: false },
+    );
+    let ringing = until(&desk, "ringing", |s| call_state(s) == Some(CallState::Ringing)).await;
+    assert!(ringing.call.unwrap().actions.answer);
+    assert!(!ringing.session.can_change_state, "no state change while a call is up");
+    assert!(desk.hold_call().await.is_err(), "a ringing call cannot be held");
+
+    desk.answer_call().await.unwrap();
+    let talking = until(&desk, "talking", |s| call_state(s) == Some(CallState::Talking)).await;
+    assert_eq!(talking.call.unwrap().actions, CallActions { hold: true, hang_up: true, ..Default::default() });
+    desk.hold_call().await.unwrap();
+    until(&desk, "held", |s| call_state(s) == Some(CallState::Held)).await;
+    desk.unhold_call().await.unwrap();
+    until(&desk, "talking again", |s| call_state(s) == Some(CallState::Talking)).await;
+    desk.hang_up().await.unwrap();
+    let ended = until(&desk, "ended", |s| call_state(s) == Some(CallState::Ended)).await;
+    assert_eq!(ended.call.unwrap().ended_by, Some(EndedBy::Agent));
+    let ready = until(&desk, "ready after the call", |s| s.session.agent_state == AgentState::Ready).await;
+    assert!(ready.session.can_change_state);
+}
+
+#[tokio::test]
+async fn state_changes_are_confirmed_by_the_gateway() {
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    until(&desk, "ready", |s| s.session.can_change_state && s.session.agent_state == AgentState::Ready).await;
+    let steps = [
+        (StateChoice::NotReady { reason: Some(205) }, AgentState::NotReady),
+        (StateChoice::NotReady { reason: Some(206) }, AgentState::NotReady),
+        (StateChoice::Ready, AgentState::Ready),
+        (StateChoice::Rest { minutes: 15 }, AgentState::Rest),
+        (StateChoice::Ready, AgentState::Ready),
+        (StateChoice::WrapUp, AgentState::WrapUp),
+        (StateChoice::Ready, AgentState::Ready),
+    ];
+    for (choice, expected) in steps {
+        desk.set_agent_state(choice).await.unwrap_or_else(|e| panic!("{choice:?}: {e}"));
+        until(&desk, &format!("{expected:?} after {choice:?}"), |s| s.session.agent_state == expected).await;
+    }
+    let e = desk.set_agent_state(StateChoice::Rest { minutes: 0 }).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    assert!(e.to_string().contains("1 to 1439 minutes"), "{e}");
+    let e = desk.set_agent_state(StateChoice::NotReady { reason: Some(199) }).await.unwrap_err();
+    assert!(e.to_string().contains("200 to 250"), "the range is checked before sending: {e}");
+    desk.sign_out().await.unwrap();
+    assert_eq!(desk.set_agent_state(StateChoice::Ready).await.unwrap_err().code(), ErrorCode::NotSignedIn);
 }

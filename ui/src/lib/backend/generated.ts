@@ -44,7 +44,11 @@ demo: boolean,
 /**
  * Host (and port) of the gateway, for the status bar; never credentials.
  */
-gateway: string | null, };
+gateway: string | null, 
+/**
+ * Whether the agent may change state now (signed in, and no call is up).
+ */
+canChangeState: boolean, };
 
 export type SessionPhase = "signedOut" | "signingIn" | "signedIn" | "signingOut";
 
@@ -100,13 +104,45 @@ endedAtMs: number | null,
 /**
  * Who ended it, when known.
  */
-endedBy: EndedBy | null, };
+endedBy: EndedBy | null, 
+/**
+ * What the agent may do with the call now; the UI enables exactly these buttons.
+ */
+actions: CallActions, };
 
 export type CallState = "ringing" | "talking" | "held" | "ended";
 
 export type Direction = "inbound" | "outbound";
 
 export type EndedBy = "agent" | "customer";
+
+export type CallActions = { 
+/**
+ * The call rings for the agent.
+ */
+answer: boolean, 
+/**
+ * The call is connected.
+ */
+hold: boolean, 
+/**
+ * The call is on hold.
+ */
+unhold: boolean, 
+/**
+ * The call is connected or on hold.
+ */
+hangUp: boolean, };
+
+export type StateChoice = { "kind": "ready" } | { "kind": "notReady", 
+/**
+ * Reason code, 200–250.
+ */
+reason: number | null, } | { "kind": "rest", 
+/**
+ * Length of the break.
+ */
+minutes: number, } | { "kind": "wrapUp" };
 
 export type SettingsView = { 
 /**
@@ -162,6 +198,11 @@ export interface Commands {
   sign_in: { args: { form: SignInForm }; result: DeskSnapshot; fallible: true };
   sign_out: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
   start_demo: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
+  set_agent_state: { args: { choice: StateChoice }; result: DeskSnapshot; fallible: true };
+  answer_call: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
+  hold_call: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
+  unhold_call: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
+  hang_up: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
   get_settings: { args: Record<string, never>; result: SettingsView; fallible: false };
   set_language: { args: { language: Language }; result: SettingsView; fallible: true };
 }
