@@ -139,6 +139,7 @@ fn signed_out() -> DeskSnapshot {
             demo: false,
             gateway: None,
             can_change_state: false,
+            last_contact_ms: None,
         },
         call: None,
     }
@@ -293,6 +294,7 @@ impl Desk {
                 demo,
                 gateway: host_of(&v.url),
                 can_change_state: false,
+                last_contact_ms: None,
             };
         });
         tracing::info!(agent = v.agent_id.get(), gateway = ?host_of(&v.url), password_len = form.password.len(), "signing in");
@@ -376,6 +378,9 @@ impl Desk {
 
 /// How long the one-line "signed in again" notice stays once polls are healthy again.
 const RESTORED_NOTICE_FOR: Duration = Duration::from_secs(15);
+/// Failures shorter than this stay green: a blip costs nothing (the gateway keeps the session
+/// for 2 minutes and queues events), and a light that flickers teaches agents to ignore it.
+const DEGRADED_AFTER: Duration = Duration::from_secs(30);
 
 /// The poll actor: one long poll at a time, re-polled shortly after each answer, backing off on
 /// failures. When the gateway ends the session (`100-006`, `000-003`: expired or replaced
@@ -389,10 +394,12 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
     let mut board = CallBoard { call: desk.snapshot().call, agent_state: None };
     let mut backoff = BACKOFF_FIRST;
     let mut restored_at: Option<tokio::time::Instant> = None;
+    let mut failing_since: Option<tokio::time::Instant> = None;
     loop {
         match client.poll_event().await {
             Ok(event) => {
                 backoff = BACKOFF_FIRST;
+                failing_since = None;
                 let recovered = desk.snapshot().session.health != Health::Connected;
                 let restored_notice_done = restored_at.is_some_and(|t| t.elapsed() >= RESTORED_NOTICE_FOR);
                 if restored_notice_done {
@@ -403,7 +410,6 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
                         }
                     });
                 }
-                let mut changed = false;
                 if let Some((raw, typed)) = event {
                     if let sidekick_aicc::gateway::GatewayEvent::Other { event_type } = &typed {
                         tracing::debug!(event_type, "event ignored");
@@ -414,10 +420,12 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
                         end_session(&desk, "The gateway signed you out".into());
                         return;
                     }
-                    changed = board.apply(&typed, desk.now_ms());
+                    board.apply(&typed, desk.now_ms());
                 }
-                if changed || recovered {
+                let now = desk.now_ms();
+                {
                     desk.update(|s| {
+                        s.session.last_contact_ms = Some(now);
                         s.call = board.call.clone();
                         if let Some(st) = board.agent_state {
                             s.session.agent_state = st;
@@ -463,10 +471,13 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
             Err(e) => {
                 let e = DeskError::from(e);
                 tracing::warn!(retry_in_ms = backoff.as_millis() as u64, "poll failed: {e}");
-                desk.update(|s| {
-                    s.session.health = Health::Reconnecting;
-                    s.session.notice = Some(Notice { code: e.code(), message: format!("{e}. Retrying…") });
-                });
+                let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                if since.elapsed() >= DEGRADED_AFTER {
+                    desk.update(|s| {
+                        s.session.health = Health::Reconnecting;
+                        s.session.notice = Some(Notice { code: e.code(), message: format!("{e}. Retrying…") });
+                    });
+                }
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(BACKOFF_CAP);
             }

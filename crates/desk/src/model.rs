@@ -58,7 +58,8 @@ pub enum Health {
     Offline,
     /// Polls are being answered.
     Connected,
-    /// Polls are failing; retrying with backoff. The session may still be alive on the gateway.
+    /// Polls have been failing for 30 s or more; retrying with backoff. The session may still be
+    /// alive on the gateway (it allows 2 minutes without a request).
     Reconnecting,
     /// The gateway ended the session; the agent must sign in again.
     Lost,
@@ -120,6 +121,9 @@ pub struct SessionView {
     pub gateway: Option<String>,
     /// Whether the agent may change state now (signed in, and no call is up).
     pub can_change_state: bool,
+    /// When the gateway last answered a poll (epoch ms), for "last contact" in the status bar.
+    #[ts(type = "number | null")]
+    pub last_contact_ms: Option<i64>,
 }
 
 /// Direction of a call.

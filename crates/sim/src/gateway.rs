@@ -77,6 +77,8 @@ macro_rules! fixture {
 pub(crate) use fixture;
 
 mod agent_ops;
+mod faults;
+pub use faults::Fault;
 
 fn load(text: &str) -> Value {
     // The fixtures are part of this crate's build; a broken one is a build-time mistake that the
@@ -126,6 +128,8 @@ struct Session {
     last_request: Instant,
     /// How many times the Guid rotated, for tests.
     rotations: u32,
+    /// Longest time between two requests that reached the gateway, for tests of the 2-minute rule.
+    max_gap: Duration,
     queue: VecDeque<Value>,
     /// Woken when an event is queued, so a waiting poll answers at once.
     wake: Arc<Notify>,
@@ -146,6 +150,7 @@ struct Agent {
 struct Inner {
     agents: Mutex<HashMap<u32, Agent>>,
     rules: GatewayRules,
+    faults: Mutex<faults::Faults>,
 }
 
 impl Session {
@@ -154,6 +159,7 @@ impl Session {
             guids: vec![(new_guid(), now)],
             last_request: now,
             rotations: 0,
+            max_gap: Duration::ZERO,
             queue: VecDeque::new(),
             wake: Arc::new(Notify::new()),
             mode: agent_ops::AgentMode::default(),
@@ -182,7 +188,15 @@ fn now_ms() -> i64 {
 impl GatewayControl {
     /// A gateway with no agents.
     pub fn new(rules: GatewayRules) -> Self {
-        Self { inner: Arc::new(Inner { agents: Mutex::new(HashMap::new()), rules }) }
+        Self { inner: Arc::new(Inner { agents: Mutex::new(HashMap::new()), rules, faults: Mutex::default() }) }
+    }
+
+    /// The longest gap between two requests of the agent's current session that reached the
+    /// gateway, counting the time since the last one.
+    pub fn max_request_gap(&self, id: u32) -> Option<Duration> {
+        self.with_agents(|a| {
+            a.get(&id).and_then(|ag| ag.session.as_ref()).map(|s| s.max_gap.max(s.last_request.elapsed()))
+        })
     }
 
     /// How many times the agent's Guid has rotated in the current session.
@@ -280,12 +294,16 @@ fn param_error() -> Response {
 
 /// The gateway's routes plus the `/_sim/` control routes.
 pub fn router(control: GatewayControl) -> Router {
-    Router::new()
+    let vendor = Router::new()
         .route("/agentgateway/resource/onlineagent/{agentid}", put(sign_in))
         .route("/agentgateway/resource/onlineagent/{agentid}/forcelogin", put(force_sign_in))
         .route("/agentgateway/resource/onlineagent/{agentid}/logout", axum::routing::delete(sign_out))
         .route("/agentgateway/resource/agentevent/{agentid}", get(poll))
         .merge(agent_ops::routes())
+        // Faults stand in front of the vendor routes only; the control routes always answer.
+        .layer(axum::middleware::from_fn_with_state(control.clone(), faults::apply));
+    Router::new()
+        .merge(vendor)
         .route("/_sim/gateway/agents", post(control_add_agent))
         .route("/_sim/gateway/agents/{agentid}/calls", post(control_call))
         .route("/_sim/gateway/agents/{agentid}/kick", post(control_kick))
@@ -381,6 +399,7 @@ fn check_guid(ctl: &GatewayControl, id: u32, headers: &HeaderMap) -> Result<Admi
         if !accepted {
             return Err(fixture!("error_no_permission.json"));
         }
+        s.max_gap = s.max_gap.max(now.duration_since(s.last_request));
         s.last_request = now;
         let mut rotated = None;
         if let AuthMode::Dynamic { interval, .. } = rules.auth_mode {

@@ -260,3 +260,42 @@ async fn state_changes_are_confirmed_by_the_gateway() {
     desk.sign_out().await.unwrap();
     assert_eq!(desk.set_agent_state(StateChoice::Ready).await.unwrap_err().code(), ErrorCode::NotSignedIn);
 }
+
+/// Half an hour of a signed-in shift (paused tokio time) through every fault the gateway
+/// simulator injects: 5xx bursts, 40 s delays, internal errors, a dropped session and a 90 s DR
+/// switchover. The desk keeps requests reaching the gateway with no gap near the 2-minute
+/// sign-out rule, and ends the half hour signed in and healthy without the agent doing anything.
+#[tokio::test(start_paused = true)]
+async fn no_two_minute_gap_through_injected_faults() {
+    use sidekick_sim::gateway::Fault;
+    let sim = sidekick_sim::spawn(sidekick_sim::Scenario { agents: vec![(291, "pw".into())], ..Default::default() }).await.unwrap();
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    let g = &sim.gateway;
+    let mut worst = Duration::ZERO;
+    let mut note_gap = || {
+        if let Some(gap) = g.max_request_gap(291) {
+            worst = worst.max(gap);
+        }
+    };
+    let phases: [(&str, &dyn Fn()); 5] = [
+        ("HTTP 502 burst", &|| g.inject(Fault::Status(502), 8)),
+        ("40 s delays", &|| g.inject(Fault::Delay(Duration::from_secs(40)), 3)),
+        ("internal errors", &|| g.inject(Fault::Retcode("100-007".into()), 10)),
+        ("session dropped", &|| g.inject(Fault::Retcode("100-006".into()), 1)),
+        ("DR switchover", &|| g.dr_switchover(Duration::from_secs(90))),
+    ];
+    for (name, inject) in phases {
+        inject();
+        for _ in 0..36 {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            note_gap();
+        }
+        let snap = desk.snapshot();
+        assert_eq!(snap.session.phase, SessionPhase::SignedIn, "after {name}: {snap:?}");
+        assert_eq!(snap.session.health, Health::Connected, "after {name}: {snap:?}");
+        assert!(g.is_signed_in(291), "after {name} the gateway still has the agent");
+    }
+    println!("longest gap between requests reaching the gateway: {} s", worst.as_secs());
+    assert!(worst < Duration::from_secs(120), "the gateway signs out after 2 minutes of silence; worst gap {worst:?}");
+}

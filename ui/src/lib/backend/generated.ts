@@ -48,7 +48,11 @@ gateway: string | null,
 /**
  * Whether the agent may change state now (signed in, and no call is up).
  */
-canChangeState: boolean, };
+canChangeState: boolean, 
+/**
+ * When the gateway last answered a poll (epoch ms), for "last contact" in the status bar.
+ */
+lastContactMs: number | null, };
 
 export type SessionPhase = "signedOut" | "signingIn" | "signedIn" | "signingOut";
 
