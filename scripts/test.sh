@@ -24,6 +24,15 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 step "Rust: unit + integration tests (includes the TypeScript drift test)"
 cargo test --workspace --exclude e2e
 
+step "the real OS keychain (GNOME Keyring on a private D-Bus session)"
+# gnome-keyring keeps its files under $HOME/.local/share/keyrings: give it a throwaway HOME,
+# but keep cargo and rustup where they are.
+KEYRING_HOME=$(mktemp -d)
+export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+HOME=$KEYRING_HOME SIDEKICK_KEYCHAIN_TEST=1 dbus-run-session -- scripts/with-keyring.sh \
+  cargo test -p sidekick-desk --test keychain
+rm -rf "$KEYRING_HOME"
+
 step "end to end: real window under Xvfb"
 cargo build -p sidekick -p sidekick-sim
 # Each app launch gets its own empty XDG config/data dirs (see tests/support.rs).

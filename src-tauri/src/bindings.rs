@@ -38,6 +38,7 @@ pub fn commands() -> Vec<CommandSig> {
         sig("hang_up", vec![], DeskSnapshot::name(), true),
         sig("get_settings", vec![], SettingsView::name(), false),
         sig("set_language", vec![("language", Language::name())], SettingsView::name(), true),
+        sig("forget_password", vec![], SettingsView::name(), true),
     ]
 }
 

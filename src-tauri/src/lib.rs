@@ -16,6 +16,7 @@ pub mod events;
 use std::sync::Arc;
 
 use sidekick_desk::clock::SystemClock;
+use sidekick_desk::secrets::OsKeychain;
 use sidekick_desk::Desk;
 use tauri::{Manager, Runtime};
 
@@ -41,7 +42,8 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
         .invoke_handler(commands::handler())
         .setup(move |app| {
             let config_dir = app.path().app_config_dir().ok();
-            let desk = Desk::new(config_dir.as_deref(), Arc::new(SystemClock));
+            let keychain = Arc::new(OsKeychain::new(&app.config().identifier));
+            let desk = Desk::new(config_dir.as_deref(), Arc::new(SystemClock), keychain);
             app.manage(desk.clone());
             events::forward_snapshots(app.handle().clone(), desk.clone());
             if options.demo {

@@ -45,6 +45,7 @@ impl Desk {
             agent_id: DEMO_AGENT.to_string(),
             password: DEMO_PASSWORD.into(),
             phone_number: DEMO_LINE.into(),
+            remember: false,
         };
         let snap = self.sign_in_as(form, true).await?;
         let control = sim.gateway.clone();

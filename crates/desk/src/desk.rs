@@ -18,7 +18,8 @@ use crate::call::CallBoard;
 use crate::clock::Clock;
 use crate::error::DeskError;
 use crate::model::*;
-use crate::settings::SettingsStore;
+use crate::secrets::{password_account, SecretStore};
+use crate::settings::{SettingsStore, StoredSettings};
 
 /// Pause between an answered poll and the next one (vendor guide: 200–500 ms).
 const REPOLL_DELAY: Duration = Duration::from_millis(200);
@@ -35,10 +36,13 @@ pub struct SignInForm {
     pub gateway_url: String,
     /// Work number, as typed.
     pub agent_id: String,
-    /// CTI password. Used for this request only; never stored by the desk, never logged.
+    /// CTI password, never logged. Empty means "use the one in the OS keychain", if any.
     pub password: String,
     /// The agent's softphone number.
     pub phone_number: String,
+    /// Keep the typed password in the OS keychain after a successful sign-in.
+    #[serde(default)]
+    pub remember: bool,
 }
 
 struct Validated {
@@ -48,6 +52,13 @@ struct Validated {
 }
 
 impl SignInForm {
+    /// The keychain account for this agent on this gateway, if the form names both clearly.
+    fn keychain_account(&self) -> Option<String> {
+        let url = url::Url::parse(self.gateway_url.trim()).ok()?;
+        let agent = self.agent_id.parse::<AgentId>().ok()?;
+        Some(password_account(agent.get(), &host_of(&url)?))
+    }
+
     fn validate(&self) -> Result<Validated, DeskError> {
         let raw = self.gateway_url.trim();
         if raw.is_empty() {
@@ -109,6 +120,7 @@ pub(crate) struct Inner {
     snapshot: watch::Sender<DeskSnapshot>,
     running: Mutex<Option<Running>>,
     clock: Arc<dyn Clock>,
+    secrets: Arc<dyn SecretStore>,
     settings: Option<SettingsStore>,
     /// Guards against two sign-ins or sign-outs at once (the gateway refuses them too: 100-021).
     op: tokio::sync::Mutex<()>,
@@ -147,13 +159,16 @@ fn signed_out() -> DeskSnapshot {
 
 impl Desk {
     /// A desk with settings in `config_dir` (`None`: settings are not persisted, as in tests).
-    pub fn new(config_dir: Option<&std::path::Path>, clock: Arc<dyn Clock>) -> Self {
+    ///
+    /// `secrets` is where a remembered password goes: [`crate::secrets::OsKeychain`] in the app.
+    pub fn new(config_dir: Option<&std::path::Path>, clock: Arc<dyn Clock>, secrets: Arc<dyn SecretStore>) -> Self {
         let (snapshot, _) = watch::channel(signed_out());
         Self {
             inner: Arc::new(Inner {
                 snapshot,
                 running: Mutex::new(None),
                 clock,
+                secrets,
                 settings: config_dir.map(SettingsStore::in_dir),
                 op: tokio::sync::Mutex::new(()),
                 demo: Mutex::new(None),
@@ -254,19 +269,47 @@ impl Desk {
         Ok(self.snapshot())
     }
 
-    /// The saved settings.
-    pub fn settings(&self) -> SettingsView {
+    fn stored(&self) -> StoredSettings {
         self.inner.settings.as_ref().map(SettingsStore::load).unwrap_or_default()
+    }
+
+    /// The keychain account of the remembered agent and gateway.
+    fn remembered_account(stored: &StoredSettings) -> Option<String> {
+        let host = stored.gateway_url.as_deref().and_then(|u| url::Url::parse(u).ok()).and_then(|u| host_of(&u))?;
+        Some(password_account(stored.agent_id?, &host))
+    }
+
+    /// The saved settings, and whether a password is remembered for them.
+    pub fn settings(&self) -> SettingsView {
+        let stored = self.stored();
+        let password_saved = Self::remembered_account(&stored)
+            .is_some_and(|a| self.inner.secrets.get(&a).ok().flatten().is_some());
+        SettingsView {
+            gateway_url: stored.gateway_url,
+            agent_id: stored.agent_id,
+            phone_number: stored.phone_number,
+            language: stored.language,
+            password_saved,
+        }
     }
 
     /// Changes the interface language.
     pub fn set_language(&self, language: Language) -> Result<SettingsView, DeskError> {
-        let mut s = self.settings();
+        let mut s = self.stored();
         s.language = language;
         if let Some(store) = &self.inner.settings {
             store.save(&s)?;
         }
-        Ok(s)
+        Ok(self.settings())
+    }
+
+    /// Removes the remembered password of the remembered agent from the keychain.
+    pub fn forget_password(&self) -> Result<SettingsView, DeskError> {
+        if let Some(account) = Self::remembered_account(&self.stored()) {
+            self.inner.secrets.delete(&account).map_err(|e| DeskError::Storage(e.to_string()))?;
+            tracing::info!("remembered password removed from the keychain");
+        }
+        Ok(self.settings())
     }
 
     /// Signs in with the form's details and starts polling events. On failure the snapshot carries
@@ -279,6 +322,15 @@ impl Desk {
         let _op = self.inner.op.try_lock().map_err(|_| DeskError::Busy)?;
         if self.snapshot().session.phase == SessionPhase::SignedIn {
             return Err(DeskError::Invalid("You are already signed in; sign out first".into()));
+        }
+        let mut form = form;
+        let account = if demo { None } else { form.keychain_account() };
+        let mut used_saved = false;
+        if form.password.is_empty() {
+            if let Some(saved) = account.as_deref().and_then(|a| self.inner.secrets.get(a).ok().flatten()) {
+                form.password = saved;
+                used_saved = true;
+            }
         }
         let v = form.validate().inspect_err(|e| self.set_notice(e))?;
         let client = GatewayClient::new(GatewayConfig { base_url: v.url.clone(), agent_id: v.agent_id })
@@ -299,7 +351,15 @@ impl Desk {
         });
         tracing::info!(agent = v.agent_id.get(), gateway = ?host_of(&v.url), password_len = form.password.len(), "signing in");
         if let Err(e) = client.sign_in(&v.request).await {
-            let e = DeskError::from(e);
+            let wrong_password = e.retcode() == Some("100-004");
+            let mut e = DeskError::from(e);
+            if used_saved && wrong_password {
+                // The password changed since it was saved: drop it and ask for the new one.
+                if let Some(a) = &account {
+                    let _ = self.inner.secrets.delete(a);
+                }
+                e = DeskError::Invalid("The saved password was refused (100-004); enter your current password".into());
+            }
             tracing::warn!(agent = v.agent_id.get(), "sign-in failed: {e}");
             self.update(|s| {
                 s.session.phase = SessionPhase::SignedOut;
@@ -316,6 +376,15 @@ impl Desk {
             s.session.health = Health::Connected;
             s.call = None;
         });
+        if form.remember && !used_saved {
+            if let Some(a) = &account {
+                if let Err(e) = self.inner.secrets.set(a, &form.password) {
+                    tracing::warn!("password not remembered: {e}");
+                    let e = DeskError::Storage(format!("you are signed in, but the password could not be remembered: {e}"));
+                    self.set_notice(&e);
+                }
+            }
+        }
         if !demo {
             if let Some(store) = &self.inner.settings {
                 let mut saved = store.load();

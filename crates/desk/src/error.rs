@@ -19,8 +19,8 @@ pub enum DeskError {
     /// A sign-in or sign-out is already running.
     #[error("please wait: the previous request is still running")]
     Busy,
-    /// Settings storage failed.
-    #[error("settings could not be saved: {0}")]
+    /// Settings or keychain storage failed.
+    #[error("{}", capitalized(.0))]
     Storage(String),
     /// The embedded demo could not start.
     #[error("the demo could not start: {0}")]
@@ -28,11 +28,14 @@ pub enum DeskError {
 }
 
 fn gateway_text(e: &GatewayError) -> String {
-    let s = e.to_string();
+    capitalized(&e.to_string())
+}
+
+fn capitalized(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => s,
+        None => String::new(),
     }
 }
 

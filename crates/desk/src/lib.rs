@@ -11,6 +11,7 @@
 //! - [`call`]: folds gateway events into the active-call model (pure, unit-tested).
 //! - [`desk`]: [`Desk`], the handle: sign-in, sign-out, the poll actor.
 //! - [`settings`]: non-secret settings on disk.
+//! - [`secrets`]: the OS keychain (a remembered password).
 //! - [`demo`]: the embedded demo (in-process simulators and scripted calls).
 //! - [`clock`]: injected time.
 #![deny(missing_docs)]
@@ -21,6 +22,7 @@ pub mod demo;
 pub mod desk;
 pub mod error;
 pub mod model;
+pub mod secrets;
 pub mod settings;
 
 pub use desk::{Desk, SignInForm};

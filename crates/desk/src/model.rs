@@ -238,8 +238,8 @@ pub enum Language {
 }
 
 /// Settings the UI reads and edits (secrets are never part of it).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize, TS)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
 pub struct SettingsView {
     /// Last gateway address used to sign in.
     pub gateway_url: Option<String>,
@@ -249,4 +249,7 @@ pub struct SettingsView {
     pub phone_number: Option<String>,
     /// Interface language.
     pub language: Language,
+    /// Whether the OS keychain holds a password for the remembered agent and gateway (the
+    /// password itself never leaves the backend).
+    pub password_saved: bool,
 }

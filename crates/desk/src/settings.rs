@@ -3,8 +3,24 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::DeskError;
-use crate::model::SettingsView;
+use crate::model::Language;
+
+/// What is kept on disk. Never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StoredSettings {
+    /// Last gateway address used to sign in.
+    pub gateway_url: Option<String>,
+    /// Last agent id used to sign in.
+    pub agent_id: Option<u32>,
+    /// Last phone number used to sign in.
+    pub phone_number: Option<String>,
+    /// Interface language.
+    pub language: Language,
+}
 
 /// The settings file.
 #[derive(Debug, Clone)]
@@ -20,41 +36,41 @@ impl SettingsStore {
 
     /// Reads the settings; a missing file gives the defaults, an unreadable one is reported in the
     /// log and also gives the defaults (the agent must still be able to sign in).
-    pub fn load(&self) -> SettingsView {
+    pub fn load(&self) -> StoredSettings {
         match std::fs::read(&self.path) {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 tracing::warn!(path = %self.path.display(), "settings file unreadable, using defaults: {e}");
-                SettingsView::default()
+                StoredSettings::default()
             }),
-            Err(_) => SettingsView::default(),
+            Err(_) => StoredSettings::default(),
         }
     }
 
     /// Writes the settings atomically (temporary file, then rename).
-    pub fn save(&self, s: &SettingsView) -> Result<(), DeskError> {
+    pub fn save(&self, s: &StoredSettings) -> Result<(), DeskError> {
         let dir = self.path.parent().ok_or_else(|| DeskError::Storage("no settings directory".into()))?;
-        std::fs::create_dir_all(dir).map_err(|e| DeskError::Storage(e.to_string()))?;
+        let fail = |e: std::io::Error| DeskError::Storage(format!("settings could not be saved: {e}"));
+        std::fs::create_dir_all(dir).map_err(fail)?;
         let tmp = self.path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec_pretty(s).map_err(|e| DeskError::Storage(e.to_string()))?;
-        std::fs::write(&tmp, bytes).map_err(|e| DeskError::Storage(e.to_string()))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| DeskError::Storage(e.to_string()))
+        let bytes = serde_json::to_vec_pretty(s).map_err(|e| DeskError::Storage(format!("settings could not be saved: {e}")))?;
+        std::fs::write(&tmp, bytes).map_err(fail)?;
+        std::fs::rename(&tmp, &self.path).map_err(fail)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Language;
-
+    
     #[test]
     fn round_trips_and_survives_a_corrupt_file() {
         let dir = tempfile::tempdir().unwrap();
         let store = SettingsStore::in_dir(dir.path());
-        assert_eq!(store.load(), SettingsView::default(), "no file yet gives defaults");
-        let s = SettingsView { gateway_url: Some("https://cc:8043/".into()), agent_id: Some(291), phone_number: Some("40038".into()), language: Language::Ru };
+        assert_eq!(store.load(), StoredSettings::default(), "no file yet gives defaults");
+        let s = StoredSettings { gateway_url: Some("https://cc:8043/".into()), agent_id: Some(291), phone_number: Some("40038".into()), language: Language::Ru };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);
         std::fs::write(dir.path().join("settings.json"), b"{not json").unwrap();
-        assert_eq!(store.load(), SettingsView::default());
+        assert_eq!(store.load(), StoredSettings::default());
     }
 }

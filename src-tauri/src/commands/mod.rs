@@ -18,5 +18,6 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         call::hang_up,
         settings::get_settings,
         settings::set_language,
+        settings::forget_password,
     ]
 }

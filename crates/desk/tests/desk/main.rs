@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sidekick_desk::clock::SystemClock;
+use sidekick_desk::secrets::{MemorySecrets, SecretStore};
 use sidekick_desk::*;
 use sidekick_sim::gateway::CallScript;
 
@@ -18,11 +19,11 @@ async fn sim() -> sidekick_sim::SimHandle {
 }
 
 fn desk() -> Desk {
-    Desk::new(None, Arc::new(SystemClock))
+    Desk::new(None, Arc::new(SystemClock), Arc::new(MemorySecrets::default()))
 }
 
 fn form(url: &str, agent: &str, password: &str) -> SignInForm {
-    SignInForm { gateway_url: url.into(), agent_id: agent.into(), password: password.into(), phone_number: "40038".into() }
+    SignInForm { gateway_url: url.into(), agent_id: agent.into(), password: password.into(), phone_number: "40038".into(), remember: false }
 }
 
 /// Waits (real time, bounded) for a snapshot that satisfies `pred`.
@@ -189,14 +190,15 @@ async fn settings_remember_sign_in_details_but_never_the_password() {
     let dir = tempfile::tempdir().unwrap();
     let sim = sim().await;
     sim.gateway.add_agent(291, "pw-never-stored");
-    let desk = Desk::new(Some(dir.path()), Arc::new(SystemClock));
+    let desk = Desk::new(Some(dir.path()), Arc::new(SystemClock), Arc::new(MemorySecrets::default()));
     desk.sign_in(form(&sim.gateway_url, "291", "pw-never-stored")).await.unwrap();
     let s = desk.settings();
     assert_eq!((s.agent_id, s.phone_number.as_deref()), (Some(291), Some("40038")));
     let file = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
     assert!(!file.contains("pw-never-stored"), "the password must never reach disk");
     desk.set_language(Language::Ru).unwrap();
-    assert_eq!(Desk::new(Some(dir.path()), Arc::new(SystemClock)).settings().language, Language::Ru);
+    let reopened = Desk::new(Some(dir.path()), Arc::new(SystemClock), Arc::new(MemorySecrets::default()));
+    assert_eq!(reopened.settings().language, Language::Ru);
 }
 
 /// The agent works a call from the desk: answer, hold, take back, hang up; each state shows
@@ -298,4 +300,43 @@ async fn no_two_minute_gap_through_injected_faults() {
     }
     println!("longest gap between requests reaching the gateway: {} s", worst.as_secs());
     assert!(worst < Duration::from_secs(120), "the gateway signs out after 2 minutes of silence; worst gap {worst:?}");
+}
+
+/// "Remember password": asked once, kept in the keychain (never in settings), used when the field
+/// is left empty, dropped when the gateway refuses it, and removable.
+#[tokio::test]
+async fn a_remembered_password_is_asked_once_and_can_be_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = sim().await;
+    let secrets = Arc::new(MemorySecrets::default());
+    let desk = Desk::new(Some(dir.path()), Arc::new(SystemClock), secrets.clone());
+    assert!(!desk.settings().password_saved);
+    let mut first = form(&sim.gateway_url, "291", "pw");
+    first.remember = true;
+    desk.sign_in(first).await.unwrap();
+    let host = sim.gateway_url.trim_start_matches("http://").trim_end_matches('/').to_owned();
+    assert_eq!(secrets.get(&format!("agent 291 @ {host}")).unwrap().as_deref(), Some("pw"), "kept in the keychain");
+    assert!(desk.settings().password_saved);
+    let file = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(!file.contains("\"pw\"") && !file.contains("passwordSaved"), "nothing about the password on disk: {file}");
+    desk.sign_out().await.unwrap();
+
+    // Next time the field stays empty and the keychain fills it.
+    desk.sign_in(form(&sim.gateway_url, "291", "")).await.unwrap();
+    desk.sign_out().await.unwrap();
+
+    // The administrator changes the password: the saved one is refused, dropped, and the agent is asked.
+    sim.gateway.add_agent(291, "new-pw");
+    let e = desk.sign_in(form(&sim.gateway_url, "291", "")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    assert!(e.to_string().contains("saved password was refused"), "{e}");
+    assert!(!desk.settings().password_saved, "a refused password is not kept");
+    let e = desk.sign_in(form(&sim.gateway_url, "291", "")).await.unwrap_err();
+    assert_eq!(e.to_string(), "Enter your agent password");
+
+    let mut again = form(&sim.gateway_url, "291", "new-pw");
+    again.remember = true;
+    desk.sign_in(again).await.unwrap();
+    assert!(desk.settings().password_saved);
+    assert!(!desk.forget_password().unwrap().password_saved, "forgotten on request");
 }

@@ -164,7 +164,12 @@ phoneNumber: string | null,
 /**
  * Interface language.
  */
-language: Language, };
+language: Language, 
+/**
+ * Whether the OS keychain holds a password for the remembered agent and gateway (the
+ * password itself never leaves the backend).
+ */
+passwordSaved: boolean, };
 
 export type Language = "auto" | "en" | "ru";
 
@@ -178,13 +183,17 @@ gatewayUrl: string,
  */
 agentId: string, 
 /**
- * CTI password. Used for this request only; never stored by the desk, never logged.
+ * CTI password, never logged. Empty means "use the one in the OS keychain", if any.
  */
 password: string, 
 /**
  * The agent's softphone number.
  */
-phoneNumber: string, };
+phoneNumber: string, 
+/**
+ * Keep the typed password in the OS keychain after a successful sign-in.
+ */
+remember: boolean, };
 
 export type IpcError = { 
 /**
@@ -209,6 +218,7 @@ export interface Commands {
   hang_up: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
   get_settings: { args: Record<string, never>; result: SettingsView; fallible: false };
   set_language: { args: { language: Language }; result: SettingsView; fallible: true };
+  forget_password: { args: Record<string, never>; result: SettingsView; fallible: true };
 }
 
 /** Event names the backend emits, with their payloads. */
