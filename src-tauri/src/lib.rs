@@ -66,13 +66,25 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
     let options = Options::from_args(std::env::args().skip(1));
-    let result = run_app(tauri::Builder::default(), options).run(tauri::generate_context!());
-    if let Err(e) = result {
-        // Start-up failures (no display, broken config) end the process with a message.
-        eprintln!("sidekick: {e}");
-        std::process::exit(1);
-    }
+    let app = match run_app(tauri::Builder::default(), options).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => {
+            // Start-up failures (no display, broken config) end the process with a message.
+            eprintln!("sidekick: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let (tauri::RunEvent::Exit, Some(desk)) = (&event, handle.try_state::<Desk>()) {
+            // Sign out as the app quits, so the agent is not left "ready" with nobody there.
+            let desk = desk.inner().clone();
+            tauri::async_runtime::block_on(desk.sign_out_on_quit(QUIT_SIGN_OUT_LIMIT));
+        }
+    });
 }
+
+/// How long quitting waits for the gateway to confirm the sign-out.
+const QUIT_SIGN_OUT_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[cfg(test)]
 mod tests;

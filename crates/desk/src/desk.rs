@@ -27,6 +27,14 @@ const REPOLL_DELAY: Duration = Duration::from_millis(200);
 /// between polls far below the gateway's 2-minute sign-out rule.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 const BACKOFF_CAP: Duration = Duration::from_secs(15);
+/// Network failures (refused, unreachable) are retried at least this often, so a session is
+/// back within seconds of the network returning (after a Wi-Fi change, a cable, a wake-up).
+const NETWORK_BACKOFF_CAP: Duration = Duration::from_secs(3);
+/// How often the sleep watch compares the wall clock with the monotonic clock.
+const WAKE_WATCH_TICK: Duration = Duration::from_secs(1);
+/// A wall-clock jump this much larger than the monotonic time between two ticks means the
+/// computer slept (or its clock was set): the poll in flight is likely dead, so start over.
+const WAKE_JUMP: Duration = Duration::from_secs(10);
 
 /// The sign-in form as the agent filled it in. Every field is checked before anything is sent.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -432,6 +440,20 @@ impl Desk {
         Ok(self.snapshot())
     }
 
+    /// Signs out as the app quits, if signed in, waiting at most `limit`. A refusal (a call is
+    /// up) or a dead network must not keep the app from closing: the gateway's 2-minute rule
+    /// ends the session then.
+    pub async fn sign_out_on_quit(&self, limit: Duration) {
+        if self.snapshot().session.phase != SessionPhase::SignedIn {
+            return;
+        }
+        match tokio::time::timeout(limit, self.sign_out()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!("not signed out on quit: {e}"),
+            Err(_) => tracing::warn!("not signed out on quit: the gateway did not answer in time"),
+        }
+    }
+
     fn stop_polling(&self) {
         if let Ok(mut r) = self.inner.running.lock() {
             if let Some(run) = r.take() {
@@ -460,12 +482,22 @@ const DEGRADED_AFTER: Duration = Duration::from_secs(30);
 ///
 /// `request` holds the password for the life of the session, in this task's memory only.
 async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
+    let woke = Arc::new(tokio::sync::Notify::new());
+    let _watch = AbortOnDrop(tokio::spawn(wake_watch(desk.inner.clock.clone(), woke.clone())));
     let mut board = CallBoard { call: desk.snapshot().call, agent_state: None };
     let mut backoff = BACKOFF_FIRST;
     let mut restored_at: Option<tokio::time::Instant> = None;
     let mut failing_since: Option<tokio::time::Instant> = None;
     loop {
-        match client.poll_event().await {
+        let polled = tokio::select! {
+            r = client.poll_event() => r,
+            () = woke.notified() => {
+                tracing::info!("the computer woke up (the wall clock jumped); polling again now");
+                backoff = BACKOFF_FIRST;
+                continue;
+            }
+        };
+        match polled {
             Ok(event) => {
                 backoff = BACKOFF_FIRST;
                 failing_since = None;
@@ -547,10 +579,43 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
                         s.session.notice = Some(Notice { code: e.code(), message: format!("{e}. Retrying…") });
                     });
                 }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(BACKOFF_CAP);
+                let cap = if matches!(e, DeskError::Gateway(ref g) if g.retry_kind() == RetryKind::NetworkFailure) {
+                    NETWORK_BACKOFF_CAP
+                } else {
+                    BACKOFF_CAP
+                };
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => backoff = (backoff * 2).min(cap),
+                    () = woke.notified() => backoff = BACKOFF_FIRST,
+                }
             }
         }
+    }
+}
+
+/// Aborts a helper task when its owner ends (or is aborted).
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Notifies `woke` when wall-clock time moves [`WAKE_JUMP`] more (or less) than monotonic time
+/// between two ticks: the computer slept, and connections opened before are probably dead.
+async fn wake_watch(clock: Arc<dyn Clock>, woke: Arc<tokio::sync::Notify>) {
+    let mut wall = clock.now_ms();
+    let mut mono = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep(WAKE_WATCH_TICK).await;
+        let (now_wall, now_mono) = (clock.now_ms(), tokio::time::Instant::now());
+        let drift = (now_wall - wall) - now_mono.duration_since(mono).as_millis() as i64;
+        if drift.unsigned_abs() > WAKE_JUMP.as_millis() as u64 {
+            tracing::info!(jump_ms = drift, "wall clock jumped");
+            woke.notify_one();
+        }
+        (wall, mono) = (now_wall, now_mono);
     }
 }
 

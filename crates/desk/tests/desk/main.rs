@@ -340,3 +340,43 @@ async fn a_remembered_password_is_asked_once_and_can_be_forgotten() {
     assert!(desk.settings().password_saved);
     assert!(!desk.forget_password().unwrap().password_saved, "forgotten on request");
 }
+
+/// The laptop sleeps for 5 minutes in the middle of a long poll: the wall clock jumps, the
+/// connection is dead, and the gateway signed the agent out meanwhile. Sidekick notices the
+/// jump, polls again at once, and is signed in again within 5 s — not after the 25 s read
+/// timeout of the dead request. (Paused tokio time with a manual wall clock: the jump is exact.)
+#[tokio::test(start_paused = true)]
+async fn after_a_sleep_the_session_is_back_within_five_seconds() {
+    use sidekick_desk::clock::ManualClock;
+    use sidekick_sim::gateway::Fault;
+    let sim = sim().await;
+    let wall = Arc::new(ManualClock::at(1_800_000_000_000));
+    let desk = Desk::new(None, wall.clone(), Arc::new(MemorySecrets::default()));
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    until(&desk, "ready", |s| s.session.agent_state == AgentState::Ready).await;
+    // The next poll never gets an answer, as on a connection that died when the lid closed.
+    sim.gateway.inject(Fault::Delay(Duration::from_secs(3600)), 1);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Five minutes of sleep: the wall clock moves, the gateway's 2-minute rule signs the agent out.
+    wall.advance(5 * 60 * 1000);
+    sim.gateway.kick(291);
+    let woke_at = tokio::time::Instant::now();
+    let restored = until(&desk, "signed in again", |s| {
+        s.session.notice.as_ref().is_some_and(|n| n.code == ErrorCode::SessionRestored)
+    })
+    .await;
+    let took = woke_at.elapsed();
+    assert!(took <= Duration::from_secs(5), "signed in again {took:?} after waking (virtual time)");
+    assert_eq!(restored.session.phase, SessionPhase::SignedIn);
+    assert!(sim.gateway.is_signed_in(291));
+}
+
+#[tokio::test]
+async fn quitting_signs_out_but_never_hangs() {
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_out_on_quit(Duration::from_secs(3)).await; // not signed in: nothing to do
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    desk.sign_out_on_quit(Duration::from_secs(3)).await;
+    assert!(!sim.gateway.is_signed_in(291), "quitting signs the agent out");
+}
