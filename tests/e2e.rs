@@ -75,11 +75,12 @@ async fn agent_works_a_call_from_the_card() {
     app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
     app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
     app.click("#state-picker").await;
-    app.wait_text("[data-testid=state-menu]", PATIENCE).await;
+    app.wait_attr("[data-testid=state-menu] #state-not-ready", "role", "menuitemradio", PATIENCE).await;
     app.shot("control-state-menu").await;
     app.click("#state-not-ready").await;
     app.wait_attr("[data-testid=status-state]", "data-state", "notReady", PATIENCE).await;
     app.click("#state-picker").await;
+    app.wait_attr("[data-testid=state-menu] #state-ready", "role", "menuitemradio", PATIENCE).await;
     app.click("#state-ready").await;
     app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
     app.close().await;

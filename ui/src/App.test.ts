@@ -2,11 +2,16 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { tick } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import type { CallView } from "./lib/backend";
-import { deskSnapshot, FakeBackend } from "./lib/backend/fake";
+import type { CallView, DeskSnapshot, SessionView, StateChoice } from "./lib/backend";
+import { callActions, deskSnapshot, FakeBackend, withDerived } from "./lib/backend/fake";
 import { locale } from "./lib/i18n";
 
 const demoAgent = { phase: "signedIn", agentId: 1001, agentState: "ready", health: "connected", demo: true } as const;
+
+/** A snapshot with `actions` and `canChangeState` as the desk derives them. */
+function desk(session: Partial<SessionView>, call: CallView | null = null): DeskSnapshot {
+  return withDerived(deskSnapshot(session, call));
+}
 
 const ringing: CallView = {
   callId: "1732250000-0007",
@@ -18,6 +23,7 @@ const ringing: CallView = {
   answeredAtMs: null,
   endedAtMs: null,
   endedBy: null,
+  actions: callActions("ringing", "inbound"),
 };
 
 function renderWith(backend: FakeBackend) {
@@ -31,7 +37,7 @@ describe("signed out", () => {
   it("shows the sign-in form prefilled from settings, and Try the demo starts the demo", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en" },
+        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false },
       }),
     );
     await screen.findByTestId("signin-form");
@@ -81,7 +87,7 @@ describe("signed out", () => {
   it("sends the fields as they stand, even when a change fired no input event", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en" },
+        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false },
       }),
     );
     await screen.findByTestId("signin-form");
@@ -96,6 +102,7 @@ describe("signed out", () => {
       agentId: "1001",
       password: "",
       phoneNumber: "",
+      remember: false,
     });
   });
 });
@@ -112,7 +119,7 @@ describe("signed in", () => {
   });
 
   it("shows a ringing call, then follows it when the desk says it is answered", async () => {
-    const backend = renderWith(new FakeBackend({ snapshot: deskSnapshot(demoAgent, ringing) }));
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, ringing) }));
     const card = await screen.findByTestId("call-card");
     expect(card.dataset.state).toBe("ringing");
     expect(screen.getByTestId("call-caller").textContent).toBe("+74951234567");
@@ -120,7 +127,7 @@ describe("signed in", () => {
     expect(screen.getByTestId("call-direction").dataset.direction).toBe("inbound");
     expect(screen.getByTestId("call-timer").textContent).toMatch(/^00:0[2-4]$/);
 
-    backend.emit(deskSnapshot({ ...demoAgent, agentState: "busy" }, { ...ringing, state: "talking", answeredAtMs: Date.now() }));
+    backend.emit(desk({ ...demoAgent, agentState: "busy" }, { ...ringing, state: "talking", answeredAtMs: Date.now() }));
 
     await waitFor(() => expect(screen.getByTestId("call-card").dataset.state).toBe("talking"));
     expect(screen.getByTestId("call-state").textContent).toContain("Talking");
@@ -130,7 +137,7 @@ describe("signed in", () => {
 
   it("says who ended the call", async () => {
     const ended = { ...ringing, state: "ended" as const, answeredAtMs: 1_000, endedAtMs: 66_000, endedBy: "customer" as const };
-    renderWith(new FakeBackend({ snapshot: deskSnapshot(demoAgent, ended) }));
+    renderWith(new FakeBackend({ snapshot: desk(demoAgent, ended) }));
     expect((await screen.findByTestId("call-state")).textContent).toContain("Ended by customer");
     expect(screen.getByTestId("call-timer").textContent).toBe("01:05");
   });
@@ -165,5 +172,212 @@ describe("settings", () => {
     await fireEvent.click(document.querySelector("#close-settings") as HTMLButtonElement);
     expect((await screen.findByTestId("no-call")).textContent).toContain("Ожидание звонков");
     expect(screen.getByTestId("status-agent").textContent).toBe("Агент 1001");
+  });
+});
+
+describe("call control", () => {
+  const button = (id: string) => document.querySelector<HTMLButtonElement>(`#${id}`);
+  const shown = () => ["call-answer", "call-hold", "call-unhold", "call-hangup"].filter((id) => button(id));
+
+  it("shows exactly the buttons the desk allows, and each sends its intent", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, ringing) }));
+    await screen.findByTestId("call-card");
+    expect(shown(), "a ringing call can only be answered").toEqual(["call-answer"]);
+    expect(button("call-answer")?.textContent).toContain("Answer");
+
+    await fireEvent.click(button("call-answer") as HTMLButtonElement);
+    await waitFor(() => expect(screen.getByTestId("call-card").dataset.state).toBe("talking"));
+    expect(shown()).toEqual(["call-hold", "call-hangup"]);
+
+    await fireEvent.click(button("call-hold") as HTMLButtonElement);
+    await waitFor(() => expect(screen.getByTestId("call-card").dataset.state).toBe("held"));
+    expect(shown(), "Hold turns into Resume").toEqual(["call-unhold", "call-hangup"]);
+    expect(button("call-unhold")?.textContent).toContain("Resume");
+
+    await fireEvent.click(button("call-unhold") as HTMLButtonElement);
+    await waitFor(() => expect(screen.getByTestId("call-card").dataset.state).toBe("talking"));
+
+    await fireEvent.click(button("call-hangup") as HTMLButtonElement);
+    await waitFor(() => expect(screen.getByTestId("call-card").dataset.state).toBe("ended"));
+    expect(shown(), "an ended call has no buttons").toEqual([]);
+    expect(screen.getByTestId("call-state").textContent).toContain("Ended by agent");
+
+    expect(backend.calls.map((c) => c.method).filter((m) => m !== "snapshot" && m !== "settings")).toEqual([
+      "answerCall",
+      "holdCall",
+      "unholdCall",
+      "hangUp",
+    ]);
+  });
+
+  it("follows the desk's actions, not the call state", async () => {
+    // An outbound call ringing at the customer's end cannot be answered (or hung up, per the desk).
+    const outbound = { ...ringing, direction: "outbound" as const, actions: callActions("ringing", "outbound") };
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, outbound) }));
+    await screen.findByTestId("call-card");
+    expect(shown()).toEqual([]);
+    expect(screen.queryByRole("group", { name: "Call controls" })).toBeNull();
+
+    const actions = { answer: false, hold: false, unhold: false, hangUp: true };
+    const talking = { ...ringing, state: "talking" as const, actions };
+    backend.emit(deskSnapshot({ ...demoAgent, agentState: "busy" }, talking));
+    await waitFor(() => expect(shown()).toEqual(["call-hangup"]));
+  });
+
+  it("disables Answer while the request is in flight, and enables it again when it fails", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent, ringing) });
+    let reject: (e: unknown) => void = () => {};
+    backend.answerCall = () => new Promise((_, r) => (reject = r));
+    renderWith(backend);
+    const answer = await screen.findByRole<HTMLButtonElement>("button", { name: "Answer" });
+    expect(answer.id).toBe("call-answer");
+    expect(answer.disabled).toBe(false);
+
+    await fireEvent.click(answer);
+    expect(answer.disabled, "a second click cannot send it twice").toBe(true);
+
+    reject({ code: "gatewayRefused", message: "The call is no longer ringing." });
+    await waitFor(() => expect(answer.disabled).toBe(false));
+    expect((await screen.findByTestId("action-error")).textContent).toContain("The call is no longer ringing.");
+  });
+
+  it("shows why the desk refused an action", async () => {
+    const talking = { ...ringing, state: "talking" as const, actions: callActions("talking", "inbound") };
+    const backend = new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: "busy" }, talking) });
+    backend.fail("holdCall", { code: "gatewayRefused", message: "Hold is not available on this trunk." });
+    renderWith(backend);
+    await fireEvent.click(await screen.findByRole("button", { name: "Hold" }));
+
+    const error = await screen.findByTestId("action-error");
+    expect(error.dataset.code).toBe("gatewayRefused");
+    expect(error.textContent).toContain("Hold is not available on this trunk.");
+    expect(screen.getByTestId("call-card").dataset.state, "nothing changed").toBe("talking");
+    expect(button("call-hold")?.disabled).toBe(false);
+  });
+
+  it("speaks Russian", async () => {
+    const settings = { gatewayUrl: null, agentId: null, phoneNumber: null, language: "ru" as const, passwordSaved: false };
+    const held = { ...ringing, state: "held" as const, actions: callActions("held", "inbound") };
+    renderWith(new FakeBackend({ settings, snapshot: desk(demoAgent, held) }));
+    await screen.findByTestId("call-card");
+    expect(button("call-unhold")?.textContent).toContain("Вернуть");
+    expect(button("call-hangup")?.textContent).toContain("Завершить");
+  });
+});
+
+describe("agent state picker", () => {
+  const picker = () => document.querySelector<HTMLButtonElement>("#state-picker") as HTMLButtonElement;
+
+  it("lists the choices and marks the current state", async () => {
+    renderWith(new FakeBackend({ snapshot: desk(demoAgent) }));
+    await screen.findByTestId("status-state");
+    expect(screen.queryByTestId("state-menu")).toBeNull();
+
+    await fireEvent.click(picker());
+    const menu = await screen.findByTestId("state-menu");
+    expect(menu.getAttribute("role")).toBe("menu");
+    expect(picker().getAttribute("aria-expanded")).toBe("true");
+    const items = Array.from(menu.querySelectorAll<HTMLElement>("[role=menuitemradio]"));
+    expect(items.map((i) => i.id)).toEqual(["state-ready", "state-not-ready", "state-rest-15", "state-rest-30", "state-wrap-up"]);
+    expect(items.map((i) => i.textContent?.trim())).toEqual(["Ready", "Not ready", "Break 15 min", "Break 30 min", "Wrap-up"]);
+    expect(items.filter((i) => i.getAttribute("aria-checked") === "true").map((i) => i.id)).toEqual(["state-ready"]);
+  });
+
+  it.each<[string, StateChoice, string]>([
+    ["state-ready", { kind: "ready" }, "ready"],
+    ["state-not-ready", { kind: "notReady", reason: null }, "notReady"],
+    ["state-rest-15", { kind: "rest", minutes: 15 }, "rest"],
+    ["state-rest-30", { kind: "rest", minutes: 30 }, "rest"],
+    ["state-wrap-up", { kind: "wrapUp" }, "wrapUp"],
+  ])("%s asks for %j and shows the state the desk confirms", async (id, choice, confirmed) => {
+    const start = id === "state-ready" ? "notReady" : "ready";
+    const backend = renderWith(new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: start }) }));
+    await screen.findByTestId("status-state");
+    await fireEvent.click(picker());
+    await fireEvent.click((await screen.findByTestId("state-menu")).querySelector(`#${id}`) as HTMLElement);
+
+    expect(backend.calls.find((c) => c.method === "setAgentState")?.args).toEqual([choice]);
+    await waitFor(() => expect(screen.getByTestId("status-state").dataset.state).toBe(confirmed));
+    expect(screen.queryByTestId("state-menu"), "choosing closes the menu").toBeNull();
+  });
+
+  it("keeps showing the desk's state until the gateway confirms, with a pending mark meanwhile", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent), confirmMs: 80 }));
+    await screen.findByTestId("status-state");
+    await fireEvent.click(picker());
+    await fireEvent.click((await screen.findByTestId("state-menu")).querySelector("#state-not-ready") as HTMLElement);
+
+    await waitFor(() => expect(backend.calls.some((c) => c.method === "setAgentState")).toBe(true));
+    expect(screen.getByTestId("status-state").dataset.state, "not before the desk says so").toBe("ready");
+    expect(screen.getByTestId("state-pending")).toBeTruthy();
+
+    await waitFor(() => expect(screen.getByTestId("status-state").dataset.state).toBe("notReady"));
+    expect(screen.queryByTestId("state-pending")).toBeNull();
+  });
+
+  it("is disabled, with the reason, while a call is up", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, ringing) }));
+    await screen.findByTestId("call-card");
+    expect(picker().disabled).toBe(true);
+    expect(picker().title).toBe("You can change your state once the call has ended");
+    await fireEvent.click(picker());
+    expect(screen.queryByTestId("state-menu")).toBeNull();
+
+    // Once the call has ended the desk allows it again.
+    backend.emit(desk(demoAgent, { ...ringing, state: "ended", endedAtMs: Date.now(), endedBy: "customer" }));
+    await waitFor(() => expect(picker().disabled).toBe(false));
+  });
+
+  it("closes the open menu when a call comes in", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent) }));
+    await screen.findByTestId("status-state");
+    await fireEvent.click(picker());
+    await screen.findByTestId("state-menu");
+    backend.emit(desk(demoAgent, ringing));
+    await waitFor(() => expect(screen.queryByTestId("state-menu")).toBeNull());
+  });
+
+  it("is keyboard navigable: arrows move, Escape closes and gives focus back", async () => {
+    renderWith(new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: "notReady" }) }));
+    await screen.findByTestId("status-state");
+    picker().focus();
+    await fireEvent.keyDown(picker(), { key: "ArrowDown" });
+    const menu = await screen.findByTestId("state-menu");
+    await waitFor(() => expect(document.activeElement?.id, "the current state has focus").toBe("state-not-ready"));
+
+    await fireEvent.keyDown(menu, { key: "ArrowDown" });
+    expect(document.activeElement?.id).toBe("state-rest-15");
+    await fireEvent.keyDown(menu, { key: "End" });
+    expect(document.activeElement?.id).toBe("state-wrap-up");
+    await fireEvent.keyDown(menu, { key: "ArrowDown" });
+    expect(document.activeElement?.id, "wraps around").toBe("state-ready");
+    await fireEvent.keyDown(menu, { key: "ArrowUp" });
+    expect(document.activeElement?.id).toBe("state-wrap-up");
+
+    await fireEvent.keyDown(menu, { key: "Escape" });
+    expect(screen.queryByTestId("state-menu")).toBeNull();
+    expect(document.activeElement).toBe(picker());
+  });
+
+  it("closes on a click outside", async () => {
+    renderWith(new FakeBackend({ snapshot: desk(demoAgent) }));
+    await screen.findByTestId("status-state");
+    await fireEvent.click(picker());
+    await screen.findByTestId("state-menu");
+    await fireEvent.pointerDown(screen.getByTestId("no-call"));
+    expect(screen.queryByTestId("state-menu")).toBeNull();
+  });
+
+  it("shows why a state change was refused", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent) });
+    backend.fail("setAgentState", { code: "gatewayRefused", message: "Reason code 200 is not configured." });
+    renderWith(backend);
+    await screen.findByTestId("status-state");
+    await fireEvent.click(picker());
+    await fireEvent.click((await screen.findByTestId("state-menu")).querySelector("#state-not-ready") as HTMLElement);
+
+    expect((await screen.findByTestId("action-error")).textContent).toContain("Reason code 200 is not configured.");
+    expect(screen.getByTestId("status-state").dataset.state).toBe("ready");
+    expect(screen.queryByTestId("state-pending"), "no pending mark after a refusal").toBeNull();
   });
 });

@@ -210,6 +210,8 @@ impl GatewayControl {
         self.with_agents(|a| {
             if let Some(s) = a.get_mut(&id).and_then(|ag| ag.session.as_mut()) {
                 s.guids = vec![(new_guid(), Instant::now())];
+                // A poll waiting with an old Guid answers now, as a failover drops connections.
+                s.wake.notify_one();
             }
         });
     }
@@ -372,6 +374,17 @@ fn expire_idle(agent: &mut Agent, limit: Duration) {
     }
 }
 
+impl GatewayControl {
+    /// Whether the `Guid` header is one of the session's Guids (read-only: no rotation, no
+    /// 2-minute bookkeeping), for a poll that waited while things changed.
+    fn guid_still_accepted(&self, id: u32, headers: &HeaderMap) -> bool {
+        let sent = headers.get("guid").and_then(|v| v.to_str().ok()).unwrap_or("");
+        self.with_agents(|a| {
+            a.get(&id).and_then(|ag| ag.session.as_ref()).is_some_and(|s| s.guids.iter().any(|(g, _)| g == sent))
+        })
+    }
+}
+
 /// What a request with a valid Guid gets: the wake-up of the agent's queue, and a new Guid to
 /// send in `Set-GUID` when one was issued now.
 struct Admitted {
@@ -438,9 +451,13 @@ async fn poll(State(ctl): State<GatewayControl>, Path(raw): Path<String>, header
         if tokio::time::timeout_at(deadline, admitted.wake.notified()).await.is_err() {
             return with_guid(envelope(fixture!("event_none.json")), admitted.new_guid);
         }
-        // Woken: the session may have ended meanwhile (kick, forced sign-in elsewhere).
+        // Woken: the session may have ended meanwhile (kick, forced sign-in elsewhere), or its
+        // Guids been invalidated.
         if !ctl.is_signed_in(id) {
             return envelope(fixture!("error_not_signed_in.json"));
+        }
+        if !ctl.guid_still_accepted(id, &headers) {
+            return envelope(fixture!("error_no_permission.json"));
         }
     }
 }

@@ -5,7 +5,7 @@
  * implementation (`tauri.ts`), unit tests and a plain browser get the in-memory fake (`fake.ts`).
  * Every method that can fail rejects with an {@link IpcError}, never with a bare string.
  */
-import type { DeskSnapshot, ErrorCode, IpcError, Language, SettingsView, SignInForm } from "./generated";
+import type { DeskSnapshot, ErrorCode, IpcError, Language, SettingsView, SignInForm, StateChoice } from "./generated";
 
 export interface Backend {
   /** The desk as it is now. */
@@ -17,6 +17,19 @@ export interface Backend {
   startDemo(): Promise<DeskSnapshot>;
   settings(): Promise<SettingsView>;
   setLanguage(language: Language): Promise<SettingsView>;
+  /**
+   * Asks for a new agent state. The snapshot shows it once the gateway confirms, not when this
+   * resolves; rejects when the desk does not allow a change now (see `SessionView.canChangeState`).
+   */
+  setAgentState(choice: StateChoice): Promise<DeskSnapshot>;
+  /** Answers the ringing call (`CallView.actions.answer`). */
+  answerCall(): Promise<DeskSnapshot>;
+  /** Puts the connected call on hold (`actions.hold`). */
+  holdCall(): Promise<DeskSnapshot>;
+  /** Takes the held call back (`actions.unhold`). */
+  unholdCall(): Promise<DeskSnapshot>;
+  /** Hangs up the connected or held call (`actions.hangUp`). */
+  hangUp(): Promise<DeskSnapshot>;
   /** Calls `cb` with every snapshot the desk publishes; resolves to the unsubscribe function. */
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void>;
 }

@@ -22,7 +22,7 @@ describe("createBackend", () => {
     expect(first.session.demo).toBe(true);
     expect(first.call?.state).toBe("ringing");
 
-    vi.advanceTimersByTime(4_000);
+    vi.advanceTimersByTime(6_000);
     expect((await backend.snapshot()).call?.state, "the demo call is answered after it rang").toBe("talking");
     await backend.signOut();
     vi.advanceTimersByTime(60_000);

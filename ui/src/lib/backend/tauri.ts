@@ -2,7 +2,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { toIpcError, type Backend } from "./backend";
-import { EVENTS, type Commands, type DeskSnapshot, type Language, type SignInForm } from "./generated";
+import { EVENTS, type Commands, type DeskSnapshot, type Language, type SignInForm, type StateChoice } from "./generated";
 
 /** Invokes one command; whatever it rejects with comes out as an `IpcError`. */
 export async function call<K extends keyof Commands>(
@@ -34,6 +34,21 @@ export class TauriBackend implements Backend {
   }
   setLanguage(language: Language) {
     return call("set_language", { language });
+  }
+  setAgentState(choice: StateChoice) {
+    return call("set_agent_state", { choice });
+  }
+  answerCall() {
+    return call("answer_call", {});
+  }
+  holdCall() {
+    return call("hold_call", {});
+  }
+  unholdCall() {
+    return call("unhold_call", {});
+  }
+  hangUp() {
+    return call("hang_up", {});
   }
   onSnapshot(cb: (snapshot: DeskSnapshot) => void) {
     return listen<DeskSnapshot>(EVENTS.snapshot, (event) => cb(event.payload));

@@ -33,6 +33,7 @@ describe("callElapsedMs", () => {
     answeredAtMs: null,
     endedAtMs: null,
     endedBy: null,
+    actions: { answer: true, hold: false, unhold: false, hangUp: false },
   };
 
   it("counts ring time from the offer while ringing", () => {

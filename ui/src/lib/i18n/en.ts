@@ -12,6 +12,16 @@ export const en = {
   "status.settings": "Settings",
   "status.signOut": "Sign out",
   "status.connection": "Connection: {state}",
+  "status.changeState": "Change your status",
+  "status.stateLocked": "You can change your state once the call has ended",
+  "status.statePending": "Waiting for the gateway to confirm…",
+
+  "stateMenu.label": "Your status",
+  "stateMenu.ready": "Ready",
+  "stateMenu.notReady": "Not ready",
+  "stateMenu.rest15": "Break 15 min",
+  "stateMenu.rest30": "Break 30 min",
+  "stateMenu.wrapUp": "Wrap-up",
 
   "agentState.unknown": "Unknown",
   "agentState.ready": "Ready",
@@ -63,6 +73,11 @@ export const en = {
   "call.endedBy.agent": "Ended by agent",
   "call.to": "To {number}",
   "call.id": "Call ID",
+  "call.controls": "Call controls",
+  "call.answer": "Answer",
+  "call.hold": "Hold",
+  "call.unhold": "Resume",
+  "call.hangUp": "Hang up",
 
   "settings.title": "Settings",
   "settings.back": "Back",

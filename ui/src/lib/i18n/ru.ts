@@ -11,6 +11,16 @@ export const ru: Record<MessageKey, string> = {
   "status.settings": "Настройки",
   "status.signOut": "Выйти",
   "status.connection": "Соединение: {state}",
+  "status.changeState": "Сменить статус",
+  "status.stateLocked": "Статус можно сменить после завершения звонка",
+  "status.statePending": "Ждём подтверждения от шлюза…",
+
+  "stateMenu.label": "Ваш статус",
+  "stateMenu.ready": "Готов",
+  "stateMenu.notReady": "Не готов",
+  "stateMenu.rest15": "Перерыв 15 мин",
+  "stateMenu.rest30": "Перерыв 30 мин",
+  "stateMenu.wrapUp": "Постобработка",
 
   "agentState.unknown": "Неизвестно",
   "agentState.ready": "Готов",
@@ -62,6 +72,11 @@ export const ru: Record<MessageKey, string> = {
   "call.endedBy.agent": "Завершён агентом",
   "call.to": "На номер {number}",
   "call.id": "ID звонка",
+  "call.controls": "Управление звонком",
+  "call.answer": "Ответить",
+  "call.hold": "Удержать",
+  "call.unhold": "Вернуть",
+  "call.hangUp": "Завершить",
 
   "settings.title": "Настройки",
   "settings.back": "Назад",
