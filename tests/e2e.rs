@@ -106,6 +106,50 @@ async fn recovers_from_an_invalidated_guid_mid_call_without_the_agent() {
     app.close().await;
 }
 
+/// A whole session with Guid rotation every 500 ms, a forced recovery and a call: afterwards
+/// neither the password nor any Guid the gateway issued appears in the app's log output (at
+/// debug level) or in any file the app wrote.
+#[tokio::test]
+async fn secrets_never_reach_logs_or_disk() {
+    const PASSWORD: &str = "Sup3r-Secret-pw!";
+    let sim = Sim::start_with(&["294:Sup3r-Secret-pw!"], &["--guid-interval-ms", "500"]).await;
+    let app = App::launch(&[]).await;
+    sign_in(&app, &sim.gateway_url, "294", PASSWORD, "40041").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    sim.play_call(294, json!({"caller": "+7 495 765-43-21", "called": "40041", "ringMs": 800, "talkMs": 1500})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    sim.control(294, "invalidate-guid").await;
+    app.wait_attr("[data-testid=notice]", "data-code", "sessionRestored", PATIENCE).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
+    let guids = sim.issued_guids(294).await;
+    assert!(guids.len() >= 4, "rotations and the forced sign-in issued several Guids: {}", guids.len());
+    app.click("#sign-out").await;
+    app.wait_attr("[data-testid=signin-form]", "data-testid", "signin-form", PATIENCE).await;
+    let (log, files) = app.close_and_collect().await;
+    assert!(log.contains("signed in again"), "the log was captured (at debug level), so the scan means something");
+    let mut needles: Vec<&str> = guids.iter().map(String::as_str).collect();
+    needles.push(PASSWORD);
+    let mut hits = Vec::new();
+    for n in &needles {
+        if log.contains(n) {
+            hits.push(format!("log contains {n:.8}…"));
+        }
+        for (path, bytes) in &files {
+            if bytes.windows(n.len()).any(|w| w == n.as_bytes()) {
+                hits.push(format!("{} contains {n:.8}…", path.display()));
+            }
+        }
+    }
+    println!(
+        "secret scan: {} secrets × (log of {} bytes + {} files) → {} hits",
+        needles.len(),
+        log.len(),
+        files.len(),
+        hits.len()
+    );
+    assert!(hits.is_empty(), "secrets leaked: {hits:?}");
+}
+
 /// `sidekick --demo` signs in the demo agent and a ringing call appears on its own.
 #[tokio::test]
 async fn demo_mode_shows_a_call() {

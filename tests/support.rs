@@ -68,7 +68,13 @@ pub struct Sim {
 impl Sim {
     /// Starts the simulator with the given agents (`id:password`).
     pub async fn start(agents: &[&str]) -> Sim {
+        Self::start_with(agents, &[]).await
+    }
+
+    /// Starts the simulator with the given agents and extra command-line options.
+    pub async fn start_with(agents: &[&str], options: &[&str]) -> Sim {
         let mut cmd = Command::new(bin("sidekick-sim"));
+        cmd.args(options);
         for a in agents {
             cmd.arg("--agent").arg(a);
         }
@@ -92,6 +98,13 @@ impl Sim {
 }
 
 impl Sim {
+    /// Every Guid the simulated gateway issued to `agent`.
+    pub async fn issued_guids(&self, agent: u32) -> Vec<String> {
+        let url = format!("{}_sim/gateway/agents/{agent}/issued-guids", self.gateway_url);
+        let body: serde_json::Value = reqwest::get(url).await.expect("sim control").json().await.expect("json");
+        body["guids"].as_array().expect("guids").iter().filter_map(|g| g.as_str().map(str::to_owned)).collect()
+    }
+
     /// Calls a `/_sim/gateway/agents/{agent}/{action}` control endpoint (`kick`, `invalidate-guid`).
     pub async fn control(&self, agent: u32, action: &str) {
         let url = format!("{}_sim/gateway/agents/{agent}/{action}", self.gateway_url);
@@ -105,7 +118,7 @@ pub struct App {
     /// The WebDriver session.
     pub client: Client,
     _driver: Proc,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
 }
 
 impl App {
@@ -117,12 +130,16 @@ impl App {
         }
         let port = free_port();
         let native_port = free_port();
+        // The app inherits tauri-driver's output (through WebKitWebDriver): keep it to scan.
+        let log = std::fs::File::create(home.path().join("app.log")).expect("log file");
         let driver = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("XDG_CACHE_HOME", home.path().join("cache"))
-            .stdout(Stdio::null())
+            .env("SIDEKICK_LOG", "debug")
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log)
             .kill_on_drop(true)
             .spawn()
             .expect("tauri-driver on PATH (cargo install tauri-driver --version 2.1.0 --locked)");
@@ -142,7 +159,7 @@ impl App {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("WebDriver session with the app");
-        App { client, _driver: driver, _home: home }
+        App { client, _driver: driver, home }
     }
 
     /// Waits until `css` matches an element whose attribute `attr` equals `value`.
@@ -226,5 +243,27 @@ impl App {
     /// Ends the session (closes the app).
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+
+    /// Closes the app and returns what it left behind: its log output, and every file under its
+    /// config, data and cache directories (path, bytes).
+    pub async fn close_and_collect(self) -> (String, Vec<(PathBuf, Vec<u8>)>) {
+        let _ = self.client.close().await;
+        // Give the app a moment to finish writing (sign-out on quit logs).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let log = std::fs::read_to_string(self.home.path().join("app.log")).unwrap_or_default();
+        let mut files = Vec::new();
+        let mut dirs = vec![self.home.path().join("config"), self.home.path().join("data"), self.home.path().join("cache")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let p = entry.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if let Ok(bytes) = std::fs::read(&p) {
+                    files.push((p, bytes));
+                }
+            }
+        }
+        (log, files)
     }
 }

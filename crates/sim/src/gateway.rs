@@ -144,6 +144,8 @@ struct Agent {
     /// The agent's call. It belongs to the phone and the CTI platform, not to the app's session:
     /// it outlives a dropped session and shows up again after the next sign-in.
     call: Option<agent_ops::LiveCall>,
+    /// Every Guid ever issued to this agent, so tests can look for leaks of any of them.
+    issued: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -199,6 +201,11 @@ impl GatewayControl {
         })
     }
 
+    /// Every Guid issued to the agent so far (sign-ins and rotations), for leak checks.
+    pub fn issued_guids(&self, id: u32) -> Vec<String> {
+        self.with_agents(|a| a.get(&id).map(|ag| ag.issued.clone()).unwrap_or_default())
+    }
+
     /// How many times the agent's Guid has rotated in the current session.
     pub fn guid_rotations(&self, id: u32) -> u32 {
         self.with_agents(|a| a.get(&id).and_then(|ag| ag.session.as_ref()).map(|s| s.rotations).unwrap_or(0))
@@ -209,6 +216,7 @@ impl GatewayControl {
     pub fn invalidate_guid(&self, id: u32) {
         self.with_agents(|a| {
             if let Some(s) = a.get_mut(&id).and_then(|ag| ag.session.as_mut()) {
+                // Replaced by one nobody was given, so every Guid the client holds is refused.
                 s.guids = vec![(new_guid(), Instant::now())];
                 // A poll waiting with an old Guid answers now, as a failover drops connections.
                 s.wake.notify_one();
@@ -226,7 +234,7 @@ impl GatewayControl {
         self.with_agents(|a| {
             a.entry(id)
                 .and_modify(|ag| ag.password = password.to_owned())
-                .or_insert(Agent { password: password.to_owned(), session: None, call: None });
+                .or_insert(Agent { password: password.to_owned(), session: None, call: None, issued: Vec::new() });
         });
     }
 
@@ -310,6 +318,7 @@ pub fn router(control: GatewayControl) -> Router {
         .route("/_sim/gateway/agents/{agentid}/calls", post(control_call))
         .route("/_sim/gateway/agents/{agentid}/kick", post(control_kick))
         .route("/_sim/gateway/agents/{agentid}/invalidate-guid", post(control_invalidate_guid))
+        .route("/_sim/gateway/agents/{agentid}/issued-guids", get(control_issued_guids))
         .with_state(control)
 }
 
@@ -346,6 +355,7 @@ fn sign_in_as(ctl: GatewayControl, raw: String, body: String, force: bool) -> Re
         }
         let session = Session::new(Instant::now());
         let guid = session.current_guid().to_owned();
+        agent.issued.push(guid.clone());
         agent.session = Some(session);
         Ok((guid, agent.call.is_some()))
     });
@@ -424,7 +434,11 @@ fn check_guid(ctl: &GatewayControl, id: u32, headers: &HeaderMap) -> Result<Admi
                 rotated = Some(g);
             }
         }
-        Ok(Admitted { wake: s.wake.clone(), new_guid: rotated })
+        let wake = s.wake.clone();
+        if let Some(g) = &rotated {
+            agent.issued.push(g.clone());
+        }
+        Ok(Admitted { wake, new_guid: rotated })
     })
 }
 
@@ -499,6 +513,10 @@ async fn control_call(State(ctl): State<GatewayControl>, Path(id): Path<u32>, Js
     }
     let call_id = ctl.play_inbound_call(id, script);
     Json(json!({"callId": call_id})).into_response()
+}
+
+async fn control_issued_guids(State(ctl): State<GatewayControl>, Path(id): Path<u32>) -> Response {
+    Json(json!({"guids": ctl.issued_guids(id)})).into_response()
 }
 
 async fn control_invalidate_guid(State(ctl): State<GatewayControl>, Path(id): Path<u32>) -> Response {

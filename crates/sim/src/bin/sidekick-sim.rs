@@ -1,7 +1,7 @@
 //! `sidekick-sim`: the simulators as a standalone program, for UI work by hand and for E2E tests.
 //!
 //! ```text
-//! sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2]
+//! sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N] [--authmode 1|2] [--guid-interval-ms N]
 //! ```
 //! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens, then serves until
 //! killed. Calls are played through `POST /_sim/gateway/agents/{id}/calls`.
@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 fn usage() -> ! {
-    eprintln!("usage: sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2]");
+    eprintln!("usage: sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N]");
     std::process::exit(2)
 }
 
@@ -23,6 +23,11 @@ async fn main() {
         match a.as_str() {
             "--port" => scenario.port = value().parse().unwrap_or_else(|_| usage()),
             "--poll-wait-ms" => scenario.gateway.poll_wait = Duration::from_millis(value().parse().unwrap_or_else(|_| usage())),
+            "--guid-interval-ms" => {
+                let interval = Duration::from_millis(value().parse().unwrap_or_else(|_| usage()));
+                // Each Guid lives twice the interval, as with the vendor defaults (60 s / 120 s).
+                scenario.gateway.auth_mode = sidekick_sim::gateway::AuthMode::Dynamic { interval, lifetime: interval * 2 };
+            }
             "--authmode" => {
                 scenario.gateway.auth_mode = match value().as_str() {
                     "1" => sidekick_sim::gateway::AuthMode::Static,
