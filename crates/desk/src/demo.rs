@@ -46,6 +46,7 @@ impl Desk {
             password: DEMO_PASSWORD.into(),
             phone_number: DEMO_LINE.into(),
             remember: false,
+            force: false,
         };
         let snap = self.sign_in_as(form, true).await?;
         let control = sim.gateway.clone();

@@ -51,6 +51,10 @@ pub struct SignInForm {
     /// Keep the typed password in the OS keychain after a successful sign-in.
     #[serde(default)]
     pub remember: bool,
+    /// Take the agent's session over from wherever it is signed in (`forcelogin`). Sent only
+    /// after the agent confirmed, having been told that a plain sign-in met `100-002`.
+    #[serde(default)]
+    pub force: bool,
 }
 
 struct Validated {
@@ -358,7 +362,8 @@ impl Desk {
             };
         });
         tracing::info!(agent = v.agent_id.get(), gateway = ?host_of(&v.url), password_len = form.password.len(), "signing in");
-        if let Err(e) = client.sign_in(&v.request).await {
+        let attempt = if form.force { client.force_sign_in(&v.request).await } else { client.sign_in(&v.request).await };
+        if let Err(e) = attempt {
             let wrong_password = e.retcode() == Some("100-004");
             let mut e = DeskError::from(e);
             if used_saved && wrong_password {
@@ -518,7 +523,12 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
                         tracing::debug!(event_type = raw.event_type, "event");
                     }
                     if matches!(typed, sidekick_aicc::gateway::GatewayEvent::ShutdownService) {
-                        end_session(&desk, "The gateway signed you out".into());
+                        // Not undone automatically: a supervisor's sign-out or a deliberate
+                        // take-over from another place must not turn into a tug of war.
+                        end_session(
+                            &desk,
+                            "The gateway signed you out: this agent was signed in from another place, or by a supervisor".into(),
+                        );
                         return;
                     }
                     board.apply(&typed, desk.now_ms());

@@ -146,6 +146,9 @@ struct Agent {
     call: Option<agent_ops::LiveCall>,
     /// Every Guid ever issued to this agent, so tests can look for leaks of any of them.
     issued: Vec<String>,
+    /// Guids of a session that a forced sign-in replaced: the next poll with one of them is told
+    /// `AgentOther_ShutdownService` (once), so the displaced client learns it was signed out.
+    displaced: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -234,7 +237,7 @@ impl GatewayControl {
         self.with_agents(|a| {
             a.entry(id)
                 .and_modify(|ag| ag.password = password.to_owned())
-                .or_insert(Agent { password: password.to_owned(), session: None, call: None, issued: Vec::new() });
+                .or_insert(Agent { password: password.to_owned(), session: None, call: None, issued: Vec::new(), displaced: Vec::new() });
         });
     }
 
@@ -356,7 +359,10 @@ fn sign_in_as(ctl: GatewayControl, raw: String, body: String, force: bool) -> Re
         let session = Session::new(Instant::now());
         let guid = session.current_guid().to_owned();
         agent.issued.push(guid.clone());
-        agent.session = Some(session);
+        if let Some(old) = agent.session.replace(session) {
+            agent.displaced = old.guids.into_iter().map(|(g, _)| g).collect();
+            old.wake.notify_one();
+        }
         Ok((guid, agent.call.is_some()))
     });
     let (guid, on_call) = match outcome {
@@ -449,8 +455,28 @@ fn with_guid(mut resp: Response, guid: Option<String>) -> Response {
     resp
 }
 
+/// If `headers` carry a Guid of a session a forced sign-in replaced, forgets it and says so.
+fn take_displaced(ctl: &GatewayControl, id: u32, headers: &HeaderMap) -> bool {
+    let sent = headers.get("guid").and_then(|v| v.to_str().ok()).unwrap_or("");
+    ctl.with_agents(|a| {
+        let Some(ag) = a.get_mut(&id) else { return false };
+        let found = ag.displaced.iter().any(|g| g == sent);
+        if found {
+            ag.displaced.clear();
+        }
+        found
+    })
+}
+
+fn displaced_answer(id: u32) -> Response {
+    Json(event(fixture!("event_shutdown.json"), id, None)).into_response()
+}
+
 async fn poll(State(ctl): State<GatewayControl>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
     let Some(id) = agent_id(&raw) else { return param_error() };
+    if take_displaced(&ctl, id, &headers) {
+        return displaced_answer(id);
+    }
     let deadline = Instant::now() + ctl.inner.rules.poll_wait;
     let admitted = match check_guid(&ctl, id, &headers) {
         Ok(a) => a,
@@ -467,6 +493,9 @@ async fn poll(State(ctl): State<GatewayControl>, Path(raw): Path<String>, header
         }
         // Woken: the session may have ended meanwhile (kick, forced sign-in elsewhere), or its
         // Guids been invalidated.
+        if take_displaced(&ctl, id, &headers) {
+            return displaced_answer(id);
+        }
         if !ctl.is_signed_in(id) {
             return envelope(fixture!("error_not_signed_in.json"));
         }
@@ -742,7 +771,9 @@ mod tests {
         assert_eq!(b["retcode"], "0");
         let new = guid_of(&h).unwrap();
         let (_, b) = call(&app, poll_req(291, &old)).await;
-        assert_eq!(b["retcode"], "000-003", "the replaced session's Guid no longer works");
+        assert_eq!(b["event"]["eventType"], "AgentOther_ShutdownService", "the replaced session is told once");
+        let (_, b) = call(&app, poll_req(291, &old)).await;
+        assert_eq!(b["retcode"], "000-003", "then the replaced session's Guid no longer works");
         let (_, b) = call(&app, poll_req(291, &new)).await;
         assert_eq!(b["retcode"], "0");
         let bad = Request::put("/agentgateway/resource/onlineagent/291/forcelogin").body(Body::from(r#"{"password":"no","phonenum":"1"}"#)).unwrap();

@@ -154,8 +154,10 @@ async fn forced_sign_in_takes_over_a_session_held_elsewhere() {
     assert_eq!(second.sign_in(&request("pw")).await.unwrap_err().retcode(), Some("100-002"));
     second.force_sign_in(&request("pw")).await.unwrap();
     assert!(second.poll_event().await.is_ok());
+    let told = first.poll_event().await.unwrap().map(|(_, e)| e);
+    assert_eq!(told, Some(GatewayEvent::ShutdownService), "the replaced session is told it was signed out");
     let e = first.poll_event().await.unwrap_err();
-    assert_eq!(e.retry_kind(), RetryKind::SignInAgain, "the replaced session must sign in again: {e}");
+    assert_eq!(e.retry_kind(), RetryKind::SignInAgain, "after that its Guid is refused: {e}");
 }
 
 #[tokio::test]

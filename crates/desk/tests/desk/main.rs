@@ -23,7 +23,7 @@ fn desk() -> Desk {
 }
 
 fn form(url: &str, agent: &str, password: &str) -> SignInForm {
-    SignInForm { gateway_url: url.into(), agent_id: agent.into(), password: password.into(), phone_number: "40038".into(), remember: false }
+    SignInForm { gateway_url: url.into(), agent_id: agent.into(), password: password.into(), phone_number: "40038".into(), remember: false, force: false }
 }
 
 /// Waits (real time, bounded) for a snapshot that satisfies `pred`.
@@ -163,12 +163,29 @@ async fn bad_configuration_gets_clear_errors_and_no_session() {
     assert!(e.to_string().starts_with("Cannot connect to the gateway"), "{e}");
 }
 
+/// Signed in elsewhere: the plain sign-in says so with its own code (the UI asks the agent), and
+/// the confirmed forced sign-in takes the session over; the other desk is told it lost it.
 #[tokio::test]
-async fn sign_in_elsewhere_is_its_own_code() {
+async fn sign_in_elsewhere_is_asked_then_taken_over() {
     let sim = sim().await;
-    desk().sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
-    let e = desk().sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap_err();
+    let elsewhere = desk();
+    elsewhere.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    let here = desk();
+    let e = here.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap_err();
     assert_eq!(e.code(), ErrorCode::AlreadySignedIn);
+    assert!(e.to_string().contains("already signed in elsewhere"), "{e}");
+    let mut force = form(&sim.gateway_url, "291", "pw");
+    force.force = true;
+    here.sign_in(force).await.unwrap();
+    until(&here, "ready here", |s| s.session.agent_state == AgentState::Ready).await;
+    // The other desk is told it was signed out, and does not fight back: the take-over was the
+    // agent's own decision.
+    let lost = until(&elsewhere, "the other desk is told", |s| s.session.health == Health::Lost).await;
+    assert_eq!(lost.session.phase, SessionPhase::SignedOut);
+    assert!(lost.session.notice.unwrap().message.contains("signed in from another place"));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(here.snapshot().session.health, Health::Connected, "the desk that took over keeps the session");
+    assert!(here.snapshot().session.notice.is_none(), "and was never bounced: {:?}", here.snapshot().session.notice);
 }
 
 #[tokio::test]
