@@ -19,6 +19,7 @@ use crate::clock::Clock;
 use crate::error::DeskError;
 use crate::model::*;
 use crate::secrets::{password_account, SecretStore};
+use sidekick_aicc::tls::{client_config, parse_pin, TlsTrust};
 use crate::settings::{SettingsStore, StoredSettings};
 
 /// Pause between an answered poll and the next one (vendor guide: 200–500 ms).
@@ -315,6 +316,26 @@ impl Desk {
         Ok(self.settings())
     }
 
+    /// The administrator's TLS trust settings for the gateway, read and checked now so a broken
+    /// one is reported at sign-in with the file or value named.
+    fn gateway_trust(&self) -> Result<TlsTrust, DeskError> {
+        let stored = self.stored();
+        let ca_bundle_pem = match &stored.gateway_ca_bundle {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                DeskError::Invalid(format!("The gateway CA bundle {} could not be read: {e}", path.display()))
+            })?),
+            None => None,
+        };
+        let pin_sha256 = match &stored.gateway_cert_pin {
+            Some(pin) => Some(parse_pin(pin).map_err(|e| DeskError::Invalid(format!("Gateway certificate pin: {e}")))?),
+            None => None,
+        };
+        let trust = TlsTrust { ca_bundle_pem, pin_sha256 };
+        // Parse the bundle now, so a broken file is named at sign-in rather than as a TLS failure.
+        client_config(&trust).map_err(|e| DeskError::Invalid(format!("Gateway TLS settings: {e}")))?;
+        Ok(trust)
+    }
+
     /// Removes the remembered password of the remembered agent from the keychain.
     pub fn forget_password(&self) -> Result<SettingsView, DeskError> {
         if let Some(account) = Self::remembered_account(&self.stored()) {
@@ -345,7 +366,9 @@ impl Desk {
             }
         }
         let v = form.validate().inspect_err(|e| self.set_notice(e))?;
-        let client = GatewayClient::new(GatewayConfig { base_url: v.url.clone(), agent_id: v.agent_id })
+        let tls = if demo { Ok(TlsTrust::default()) } else { self.gateway_trust() };
+        let tls = tls.inspect_err(|e| self.set_notice(e))?;
+        let client = GatewayClient::new(GatewayConfig { base_url: v.url.clone(), agent_id: v.agent_id, tls })
             .map_err(DeskError::from)
             .inspect_err(|e| self.set_notice(e))?;
         self.update(|s| {

@@ -20,6 +20,11 @@ pub struct StoredSettings {
     pub phone_number: Option<String>,
     /// Interface language.
     pub language: Language,
+    /// Administrator setting: a PEM file of extra CA certificates to trust for the gateway.
+    pub gateway_ca_bundle: Option<std::path::PathBuf>,
+    /// Administrator setting: the SHA-256 fingerprint of the one certificate the gateway must
+    /// present (64 hex digits, colons allowed).
+    pub gateway_cert_pin: Option<String>,
 }
 
 /// The settings file.
@@ -67,7 +72,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SettingsStore::in_dir(dir.path());
         assert_eq!(store.load(), StoredSettings::default(), "no file yet gives defaults");
-        let s = StoredSettings { gateway_url: Some("https://cc:8043/".into()), agent_id: Some(291), phone_number: Some("40038".into()), language: Language::Ru };
+        let s = StoredSettings {
+            gateway_url: Some("https://cc:8043/".into()),
+            agent_id: Some(291),
+            phone_number: Some("40038".into()),
+            language: Language::Ru,
+            gateway_ca_bundle: None,
+            gateway_cert_pin: Some("ab".repeat(32)),
+        };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);
         std::fs::write(dir.path().join("settings.json"), b"{not json").unwrap();

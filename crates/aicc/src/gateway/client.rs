@@ -25,6 +25,8 @@ pub struct GatewayConfig {
     pub base_url: Url,
     /// The agent's work number.
     pub agent_id: AgentId,
+    /// How the gateway's certificate is trusted (OS roots by default).
+    pub tls: crate::tls::TlsTrust,
 }
 
 /// The session id, kept out of every `Debug` print.
@@ -58,7 +60,9 @@ impl GatewayClient {
             let p = format!("{}/", base_url.path());
             base_url.set_path(&p);
         }
+        let tls = crate::tls::client_config(&config.tls).map_err(|e| GatewayError::BadAddress(e.to_string()))?;
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
             .connect_timeout(CONNECT_TIMEOUT)
             // The ELB stickiness cookie (`huaweielbsession`) is kept per host by the cookie store.
             .cookie_store(true)
@@ -336,7 +340,7 @@ mod tests {
     #[test]
     fn plain_http_is_refused_except_on_loopback() {
         let id = AgentId::new(291).unwrap();
-        let cfg = |u: &str| GatewayConfig { base_url: u.parse().unwrap(), agent_id: id };
+        let cfg = |u: &str| GatewayConfig { base_url: u.parse().unwrap(), agent_id: id, tls: Default::default() };
         assert!(GatewayClient::new(cfg("http://127.0.0.1:9/")).is_ok());
         assert!(GatewayClient::new(cfg("http://localhost:9")).is_ok());
         assert!(GatewayClient::new(cfg("https://cc.example.com:8043")).is_ok());
@@ -354,6 +358,7 @@ mod tests {
         let c = GatewayClient::new(GatewayConfig {
             base_url: "https://h:8043/proxy".parse().unwrap(),
             agent_id: AgentId::new(291).unwrap(),
+            tls: Default::default(),
         })
         .unwrap();
         assert_eq!(

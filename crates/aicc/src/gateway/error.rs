@@ -58,6 +58,18 @@ pub enum GatewayError {
 }
 
 fn transport_text(e: &reqwest::Error) -> String {
+    // rustls reports certificate problems deep in the chain ("invalid peer certificate: …").
+    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if text.contains("certificate") {
+            return format!(
+                "the gateway's certificate is not trusted ({text}); an administrator can add its CA \
+                 bundle or pin its certificate"
+            );
+        }
+        cause = c.source();
+    }
     if e.is_timeout() {
         "the gateway did not answer in time".into()
     } else if e.is_connect() {

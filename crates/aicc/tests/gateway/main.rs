@@ -65,7 +65,8 @@ async fn sim(poll_wait_ms: u64) -> sidekick_sim::SimHandle {
 }
 
 fn client(url: &str) -> GatewayClient {
-    GatewayClient::new(GatewayConfig { base_url: url.parse().unwrap(), agent_id: AgentId::new(291).unwrap() }).unwrap()
+    GatewayClient::new(GatewayConfig { base_url: url.parse().unwrap(), agent_id: AgentId::new(291).unwrap(), tls: Default::default() })
+        .unwrap()
 }
 
 fn request(password: &str) -> SignInRequest {
@@ -173,4 +174,75 @@ async fn state_requests_are_checked_before_sending() {
     let e = c.set_state(StateRequest::Busy { reason: Some(250), prolong: false }).await.unwrap_err();
     assert_eq!(e.retcode(), Some("100-009"), "the gateway wants prolong for a second busy");
     c.set_state(StateRequest::Rest { seconds: 86_399, cause: 255 }).await.unwrap();
+}
+
+/// TLS against a gateway with a self-signed certificate for 127.0.0.1 (as on-premises gateways
+/// often have): refused with the OS roots alone, accepted with the certificate in the CA bundle or
+/// pinned by fingerprint, refused with any other pin. Verification is never switched off.
+mod tls {
+    use super::*;
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    use sidekick_aicc::tls::{fingerprint, TlsTrust};
+    use std::sync::Arc;
+
+    /// A TLS server answering every request with the vendor's sign-in answer and a Set-GUID.
+    async fn tls_gateway() -> (String, String, Vec<u8>) {
+        let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+        let cert_pem = key.cert.pem();
+        let cert_der = key.cert.der().to_vec();
+        let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.signing_key.serialize_der().into());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert_der.clone().into()], key_der)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://127.0.0.1:{}/", listener.local_addr().unwrap().port());
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else { return };
+                    let service = hyper::service::service_fn(|_req| async {
+                        let body = fixture("signin_response.json").to_string();
+                        let resp = hyper::Response::builder()
+                            .header("Set-GUID", "JSESSIONID=tls-guid.AgentGateway0")
+                            .body(Full::new(Bytes::from(body)))
+                            .unwrap();
+                        Ok::<_, std::convert::Infallible>(resp)
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                        .await;
+                });
+            }
+        });
+        (url, cert_pem, cert_der)
+    }
+
+    fn client_with(url: &str, tls: TlsTrust) -> GatewayClient {
+        GatewayClient::new(GatewayConfig { base_url: url.parse().unwrap(), agent_id: AgentId::new(291).unwrap(), tls }).unwrap()
+    }
+
+    #[tokio::test]
+    async fn self_signed_gateway_needs_a_bundle_or_a_pin() {
+        let (url, pem, der) = tls_gateway().await;
+        let e = client_with(&url, TlsTrust::default()).sign_in(&request("pw")).await.unwrap_err();
+        assert_eq!(e.retry_kind(), RetryKind::NetworkFailure, "an untrusted certificate fails the connection: {e}");
+        assert!(e.to_string().contains("certificate is not trusted"), "the message says why: {e}");
+
+        let bundle = TlsTrust { ca_bundle_pem: Some(pem.into_bytes()), pin_sha256: None };
+        client_with(&url, bundle).sign_in(&request("pw")).await.expect("trusted through the admin CA bundle");
+
+        let pinned = TlsTrust { ca_bundle_pem: None, pin_sha256: Some(fingerprint(&der)) };
+        client_with(&url, pinned).sign_in(&request("pw")).await.expect("trusted through its pin");
+
+        let mut other = fingerprint(&der);
+        other[0] ^= 1;
+        let wrong = TlsTrust { ca_bundle_pem: None, pin_sha256: Some(other) };
+        assert!(client_with(&url, wrong).sign_in(&request("pw")).await.is_err(), "any other certificate is refused");
+    }
 }

@@ -397,3 +397,24 @@ async fn quitting_signs_out_but_never_hangs() {
     desk.sign_out_on_quit(Duration::from_secs(3)).await;
     assert!(!sim.gateway.is_signed_in(291), "quitting signs the agent out");
 }
+
+/// Administrator TLS settings that cannot work are named at sign-in, before anything is sent.
+#[tokio::test]
+async fn broken_tls_settings_are_named_at_sign_in() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk_with = |settings: &str| {
+        std::fs::write(dir.path().join("settings.json"), settings).unwrap();
+        Desk::new(Some(dir.path()), Arc::new(SystemClock), Arc::new(MemorySecrets::default()))
+    };
+    let e = desk_with(r#"{"gatewayCertPin": "12:34"}"#).sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidInput);
+    assert!(e.to_string().contains("Gateway certificate pin") && e.to_string().contains("64 hexadecimal digits"), "{e}");
+    let e = desk_with(r#"{"gatewayCaBundle": "/nonexistent/ca.pem"}"#).sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/ca.pem"), "the file is named: {e}");
+    std::fs::write(dir.path().join("not-pem.txt"), "hello").unwrap();
+    let bundle = dir.path().join("not-pem.txt");
+    let e = desk_with(&format!(r#"{{"gatewayCaBundle": {:?}}}"#, bundle)).sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap_err();
+    assert!(e.to_string().contains("no PEM certificate"), "{e}");
+    assert!(!sim.gateway.is_signed_in(291), "nothing was sent");
+}
