@@ -150,6 +150,30 @@ async fn secrets_never_reach_logs_or_disk() {
     assert!(hits.is_empty(), "secrets leaked: {hits:?}");
 }
 
+/// The agent is still signed in somewhere else (100-002): the app says so and asks; only the
+/// agent's click on "Sign in here anyway" sends the forced sign-in.
+#[tokio::test]
+async fn signed_in_elsewhere_is_taken_over_only_when_the_agent_says_so() {
+    let sim = Sim::start(&["295:pw-295"]).await;
+    let elsewhere = reqwest::Client::new()
+        .put(format!("{}agentgateway/resource/onlineagent/295", sim.gateway_url))
+        .header("content-type", "application/json; charset=UTF-8")
+        .body(r#"{"password":"pw-295","phonenum":"40042"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert!(elsewhere.headers().contains_key("set-guid"), "the other place is signed in");
+    let app = App::launch(&[]).await;
+    sign_in(&app, &sim.gateway_url, "295", "pw-295", "40042").await;
+    app.wait_attr("[data-testid=form-error]", "data-code", "alreadySignedIn", PATIENCE).await;
+    app.wait_text_containing("#force-sign-in", "anyway", PATIENCE).await;
+    app.shot("signed-in-elsewhere").await;
+    app.click("#force-sign-in").await;
+    app.wait_attr("[data-testid=status-health]", "data-health", "connected", PATIENCE).await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    app.close().await;
+}
+
 /// `sidekick --demo` signs in the demo agent and a ringing call appears on its own.
 #[tokio::test]
 async fn demo_mode_shows_a_call() {

@@ -103,7 +103,152 @@ describe("signed out", () => {
       password: "",
       phoneNumber: "",
       remember: false,
+      force: false,
     });
+  });
+
+  it("asks before taking over a session held elsewhere, and forces only when told to", async () => {
+    const backend = new FakeBackend({
+      settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false },
+    });
+    const plain = backend.signIn.bind(backend);
+    const forced: boolean[] = [];
+    backend.signIn = (form) => {
+      forced.push(form.force);
+      return form.force
+        ? plain(form)
+        : Promise.reject({ code: "alreadySignedIn", message: "The gateway refused (100-002): this agent is already signed in elsewhere" });
+    };
+    renderWith(backend);
+    await screen.findByTestId("signin-form");
+    await fireEvent.input(document.querySelector("#password") as HTMLInputElement, { target: { value: "pw" } });
+    await fireEvent.click(document.querySelector("#sign-in") as HTMLButtonElement);
+    expect((await screen.findByTestId("form-error")).dataset.code).toBe("alreadySignedIn");
+    const takeOver = document.querySelector<HTMLButtonElement>("#force-sign-in");
+    expect(takeOver?.textContent).toContain("Sign in here anyway");
+    await fireEvent.click(takeOver as HTMLButtonElement);
+    await screen.findByTestId("no-call");
+    expect(forced, "a plain sign-in first, the forced one only after the click").toEqual([false, true]);
+  });
+});
+
+describe("saved password", () => {
+  const saved = {
+    gatewayUrl: "https://cc.example.com:8043",
+    agentId: 1001,
+    phoneNumber: "40038",
+    language: "en",
+    passwordSaved: true,
+  } as const;
+  const input = (id: string) => document.querySelector<HTMLInputElement>(`#${id}`) as HTMLInputElement;
+  const forgetButton = () => document.querySelector<HTMLButtonElement>("#forget-password");
+
+  it("sends the remember checkbox, unchecked by default", async () => {
+    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false } }));
+    await screen.findByTestId("signin-form");
+    const remember = screen.getByLabelText<HTMLInputElement>("Remember password on this computer");
+    expect(remember.id).toBe("remember-password");
+    expect(remember.checked).toBe(false);
+
+    await fireEvent.input(input("password"), { target: { value: "secret" } });
+    await fireEvent.click(remember);
+    await fireEvent.click(document.querySelector("#sign-in") as HTMLButtonElement);
+
+    expect(backend.calls.find((c) => c.method === "signIn")?.args[0]).toEqual({
+      gatewayUrl: "https://cc.example.com:8043",
+      agentId: "1001",
+      password: "secret",
+      phoneNumber: "40038",
+      remember: true,
+      force: false,
+    });
+    await waitFor(() => expect(backend.currentSettings.passwordSaved).toBe(true));
+  });
+
+  it("offers no saved password when none is saved", async () => {
+    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false } }));
+    await screen.findByTestId("signin-form");
+    expect(input("password").placeholder).toBe("");
+    expect(forgetButton()).toBeNull();
+  });
+
+  it("says the password is saved while the gateway and agent are the saved ones", async () => {
+    renderWith(new FakeBackend({ settings: saved }));
+    await screen.findByTestId("signin-form");
+    expect(input("password").placeholder).toBe("Saved in the system keychain");
+    expect(forgetButton()?.textContent?.trim()).toBe("Forget saved password");
+
+    await fireEvent.input(input("agent-id"), { target: { value: "1002" } });
+    expect(input("password").placeholder, "another agent has no saved password").toBe("");
+    expect(forgetButton()).toBeNull();
+
+    await fireEvent.input(input("agent-id"), { target: { value: "1001" } });
+    await fireEvent.input(input("gateway-url"), { target: { value: "https://other.example.com:8043" } });
+    expect(input("password").placeholder, "nor another gateway").toBe("");
+    expect(forgetButton()).toBeNull();
+
+    await fireEvent.input(input("gateway-url"), { target: { value: "https://cc.example.com:8043/ " } });
+    expect(input("password").placeholder).toBe("Saved in the system keychain");
+    expect(forgetButton()).not.toBeNull();
+  });
+
+  it("signs in with the password field left empty", async () => {
+    const backend = renderWith(new FakeBackend({ settings: saved }));
+    await screen.findByTestId("signin-form");
+    await fireEvent.click(document.querySelector("#sign-in") as HTMLButtonElement);
+    expect(backend.calls.find((c) => c.method === "signIn")?.args[0]).toMatchObject({ password: "", remember: false });
+    expect(await screen.findByTestId("status-agent")).toBeTruthy();
+    expect(screen.queryByTestId("form-error")).toBeNull();
+  });
+
+  it("forgets the saved password through the backend, and the hint goes away", async () => {
+    const backend = renderWith(new FakeBackend({ settings: saved }));
+    await screen.findByTestId("signin-form");
+    await fireEvent.click(forgetButton() as HTMLButtonElement);
+
+    expect(backend.calls.map((c) => c.method)).toContain("forgetPassword");
+    await waitFor(() => expect(forgetButton()).toBeNull());
+    expect(input("password").placeholder).toBe("");
+    expect(backend.currentSettings.passwordSaved).toBe(false);
+
+    // Without a saved password an empty field is refused, as the desk refuses it.
+    await fireEvent.click(document.querySelector("#sign-in") as HTMLButtonElement);
+    expect((await screen.findByTestId("form-error")).textContent).toContain("Enter your agent password");
+  });
+
+  it("shows why forgetting failed and keeps the hint", async () => {
+    const backend = new FakeBackend({ settings: saved });
+    backend.fail("forgetPassword", { code: "storage", message: "The keychain is locked." });
+    renderWith(backend);
+    await screen.findByTestId("signin-form");
+    await fireEvent.click(forgetButton() as HTMLButtonElement);
+
+    expect((await screen.findByTestId("forget-error")).textContent).toContain("The keychain is locked.");
+    expect(forgetButton()).not.toBeNull();
+  });
+
+  it("can be forgotten from the settings", async () => {
+    const backend = renderWith(new FakeBackend({ settings: saved }));
+    await fireEvent.click(await screen.findByRole("button", { name: "Settings" }));
+    const row = await screen.findByTestId("settings-password");
+    expect(row.textContent).toContain("Saved password");
+    expect(row.textContent).toContain("Saved in the system keychain");
+
+    await fireEvent.click(document.querySelector("#settings-forget-password") as HTMLButtonElement);
+
+    expect(backend.calls.map((c) => c.method)).toContain("forgetPassword");
+    await waitFor(() => expect(row.textContent).toContain("Not saved"));
+    expect(document.querySelector("#settings-forget-password")).toBeNull();
+    await fireEvent.click(document.querySelector("#close-settings") as HTMLButtonElement);
+    expect(forgetButton(), "the sign-in form follows").toBeNull();
+  });
+
+  it("speaks Russian", async () => {
+    renderWith(new FakeBackend({ settings: { ...saved, language: "ru" } }));
+    await screen.findByTestId("signin-form");
+    expect(input("password").placeholder).toBe("Сохранён в системной связке ключей");
+    expect(forgetButton()?.textContent?.trim()).toBe("Забыть сохранённый пароль");
+    expect(screen.getByLabelText("Запомнить пароль на этом компьютере")).toBeTruthy();
   });
 });
 

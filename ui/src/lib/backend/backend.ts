@@ -18,6 +18,11 @@ export interface Backend {
   settings(): Promise<SettingsView>;
   setLanguage(language: Language): Promise<SettingsView>;
   /**
+   * Removes the password saved in the OS keychain for the remembered gateway and agent
+   * (`SettingsView.passwordSaved` turns false); rejects with `storage` when the keychain fails.
+   */
+  forgetPassword(): Promise<SettingsView>;
+  /**
    * Asks for a new agent state. The snapshot shows it once the gateway confirms, not when this
    * resolves; rejects when the desk does not allow a change now (see `SessionView.canChangeState`).
    */

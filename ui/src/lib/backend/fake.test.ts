@@ -103,3 +103,36 @@ describe("the scripted demo", () => {
     await backend.signOut();
   });
 });
+
+describe("FakeBackend saved password", () => {
+  const form = { gatewayUrl: "https://cc.example.com:8043", agentId: "1001", password: "secret", phoneNumber: "40038", force: false };
+
+  it("saves the password only when asked, then accepts an empty one for the same agent and gateway", async () => {
+    const backend = new FakeBackend();
+    await expect(backend.signIn({ ...form, password: "", remember: false })).rejects.toEqual({
+      code: "invalidInput",
+      message: "Enter your agent password",
+    });
+
+    await backend.signIn({ ...form, remember: false });
+    expect((await backend.settings()).passwordSaved, "not remembered unless asked").toBe(false);
+    await backend.signOut();
+
+    await backend.signIn({ ...form, remember: true });
+    expect((await backend.settings()).passwordSaved).toBe(true);
+    await backend.signOut();
+
+    await expect(backend.signIn({ ...form, agentId: "1002", password: "", remember: false })).rejects.toMatchObject({
+      code: "invalidInput",
+    });
+    expect((await backend.signIn({ ...form, password: "", remember: false })).session.phase).toBe("signedIn");
+  });
+
+  it("forgets the saved password on request", async () => {
+    const backend = new FakeBackend({
+      settings: { gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true },
+    });
+    expect((await backend.forgetPassword()).passwordSaved).toBe(false);
+    await expect(backend.signIn({ ...form, password: "", remember: false })).rejects.toMatchObject({ code: "invalidInput" });
+  });
+});

@@ -4,7 +4,10 @@
  * Tests set the desk with `emit(snapshot)`, read what the UI asked for in `calls`, and make a
  * method reject with `fail(method, error)`. Call control and state changes act on the snapshot as
  * the desk would, refusing what the current `actions` / `canChangeState` do not allow; snapshots
- * the fake publishes itself carry those derived fields as the desk computes them. With
+ * the fake publishes itself carry those derived fields as the desk computes them. Like the desk,
+ * it keeps a password "in the keychain" when a sign-in asks to `remember` it (only the fact, never
+ * the password), accepts an empty password only for that agent and gateway, and forgets it on
+ * request. With
  * `scripted: true` (what `index.ts` uses outside Tauri) it starts in a demo session and plays
  * calls on a timer, so `npm run dev` shows a living window rather than an empty one.
  */
@@ -101,6 +104,21 @@ const DEFAULT_SETTINGS: SettingsView = {
   passwordSaved: false,
 };
 
+/**
+ * The keychain account a password is saved under: agent id and gateway host, as the desk keys it
+ * (`null` when the form names no valid gateway or agent).
+ */
+function keychainAccount(gatewayUrl: string | null, agentId: string | number | null): string | null {
+  if (gatewayUrl === null || agentId === null) return null;
+  const id = Number.parseInt(String(agentId).trim(), 10);
+  if (Number.isNaN(id)) return null;
+  try {
+    return `${id}@${new URL(gatewayUrl.trim()).host}`;
+  } catch {
+    return null;
+  }
+}
+
 /** The demo agent the fake signs in, like the embedded demo of the real app. */
 const DEMO_SESSION: Partial<SessionView> = {
   phase: "signedIn",
@@ -127,12 +145,17 @@ export class FakeBackend implements Backend {
   readonly #confirmMs: number;
   /** Numbers the demo calls. */
   #seq = 0;
+  /** The account whose password the "keychain" holds; the password itself is never kept. */
+  #savedAccount: string | null;
 
   constructor(
     init: { snapshot?: DeskSnapshot; settings?: SettingsView; scripted?: boolean; confirmMs?: number } = {},
   ) {
     this.current = init.snapshot ?? deskSnapshot();
     this.currentSettings = init.settings ?? DEFAULT_SETTINGS;
+    this.#savedAccount = this.currentSettings.passwordSaved
+      ? keychainAccount(this.currentSettings.gatewayUrl, this.currentSettings.agentId)
+      : null;
     this.#scripted = init.scripted ?? false;
     this.#confirmMs = init.confirmMs ?? (this.#scripted ? 600 : 0);
     if (this.#scripted) this.#playDemo();
@@ -156,12 +179,19 @@ export class FakeBackend implements Backend {
 
   signIn(form: SignInForm): Promise<DeskSnapshot> {
     return this.#invoke("signIn", [form], () => {
+      // Like the desk: an empty password means the one saved for this agent and gateway, if any.
+      const account = keychainAccount(form.gatewayUrl, form.agentId);
+      const usedSaved = form.password === "" && account !== null && account === this.#savedAccount;
+      if (form.password === "" && !usedSaved) throw refusal("Enter your agent password");
+      if (form.remember && !usedSaved && account !== null) this.#savedAccount = account;
       const agentId = Number.parseInt(form.agentId, 10);
+      const remembered = Number.isNaN(agentId) ? null : agentId;
       this.currentSettings = {
         ...this.currentSettings,
         gatewayUrl: form.gatewayUrl,
-        agentId: Number.isNaN(agentId) ? null : agentId,
+        agentId: remembered,
         phoneNumber: form.phoneNumber,
+        passwordSaved: this.#savedAccount !== null && this.#savedAccount === keychainAccount(form.gatewayUrl, remembered),
       };
       return this.#publish(
         deskSnapshot({
@@ -198,6 +228,17 @@ export class FakeBackend implements Backend {
   setLanguage(language: Language): Promise<SettingsView> {
     return this.#invoke("setLanguage", [language], () => {
       this.currentSettings = { ...this.currentSettings, language };
+      return this.currentSettings;
+    });
+  }
+
+  /** Removes the saved password of the remembered agent and gateway, as the desk does. */
+  forgetPassword(): Promise<SettingsView> {
+    return this.#invoke("forgetPassword", [], () => {
+      if (this.#savedAccount === keychainAccount(this.currentSettings.gatewayUrl, this.currentSettings.agentId)) {
+        this.#savedAccount = null;
+      }
+      this.currentSettings = { ...this.currentSettings, passwordSaved: false };
       return this.currentSettings;
     });
   }

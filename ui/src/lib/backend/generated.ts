@@ -193,7 +193,12 @@ phoneNumber: string,
 /**
  * Keep the typed password in the OS keychain after a successful sign-in.
  */
-remember: boolean, };
+remember: boolean, 
+/**
+ * Take the agent's session over from wherever it is signed in (`forcelogin`). Sent only
+ * after the agent confirmed, having been told that a plain sign-in met `100-002`.
+ */
+force: boolean, };
 
 export type IpcError = { 
 /**

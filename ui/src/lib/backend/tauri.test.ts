@@ -6,7 +6,7 @@ const { invoke, listen } = vi.hoisted(() => ({ invoke: vi.fn(), listen: vi.fn() 
 vi.mock("@tauri-apps/api/core", () => ({ invoke }));
 vi.mock("@tauri-apps/api/event", () => ({ listen }));
 
-const form: SignInForm = { gatewayUrl: "https://cc.example.com:8043", agentId: "1001", password: "pw", phoneNumber: "40038", remember: false };
+const form: SignInForm = { gatewayUrl: "https://cc.example.com:8043", agentId: "1001", password: "pw", phoneNumber: "40038", remember: false, force: false };
 
 beforeEach(() => {
   invoke.mockReset();
@@ -55,6 +55,7 @@ describe("TauriBackend", () => {
     await backend.startDemo();
     await backend.settings();
     await backend.setLanguage("en");
+    await backend.forgetPassword();
     await backend.setAgentState({ kind: "rest", minutes: 15 });
     await backend.answerCall();
     await backend.holdCall();
@@ -67,6 +68,7 @@ describe("TauriBackend", () => {
       ["start_demo", {}],
       ["get_settings", {}],
       ["set_language", { language: "en" }],
+      ["forget_password", {}],
       ["set_agent_state", { choice: { kind: "rest", minutes: 15 } }],
       ["answer_call", {}],
       ["hold_call", {}],

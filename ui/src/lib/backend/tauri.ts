@@ -35,6 +35,9 @@ export class TauriBackend implements Backend {
   setLanguage(language: Language) {
     return call("set_language", { language });
   }
+  forgetPassword() {
+    return call("forget_password", {});
+  }
   setAgentState(choice: StateChoice) {
     return call("set_agent_state", { choice });
   }

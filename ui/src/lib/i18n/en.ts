@@ -12,6 +12,7 @@ export const en = {
   "status.settings": "Settings",
   "status.signOut": "Sign out",
   "status.connection": "Connection: {state}",
+  "status.lastContact": "{state} · last contact {ago}",
   "status.changeState": "Change your status",
   "status.stateLocked": "You can change your state once the call has ended",
   "status.statePending": "Waiting for the gateway to confirm…",
@@ -35,6 +36,10 @@ export const en = {
   "health.reconnecting": "Reconnecting…",
   "health.lost": "Connection lost",
 
+  "ago.seconds": "{n} s ago",
+  "ago.minutes": "{n} min ago",
+  "ago.hours": "{n} h ago",
+
   "error.invalidInput": "Check the form",
   "error.gatewayUnreachable": "Can’t reach the gateway",
   "error.gatewayRefused": "The gateway refused the sign-in",
@@ -56,6 +61,11 @@ export const en = {
   "signin.agentId": "Agent ID",
   "signin.password": "Password",
   "signin.phone": "Softphone number",
+  "signin.passwordSaved": "Saved in the system keychain",
+  "signin.remember": "Remember password on this computer",
+  "signin.forget": "Forget saved password",
+  "signin.takeOver": "Sign in here anyway",
+  "signin.takeOverHint": "The other place will be signed out.",
   "signin.submit": "Sign in",
   "signin.submitting": "Signing in…",
 
@@ -83,6 +93,10 @@ export const en = {
   "settings.back": "Back",
   "settings.language": "Language",
   "settings.languageAuto": "Automatic (system)",
+  "settings.password": "Saved password",
+  "settings.passwordSaved": "Saved in the system keychain",
+  "settings.passwordNone": "Not saved",
+  "settings.forget": "Forget",
   "settings.about": "About",
   "settings.aboutText": "Sidekick {version}: a companion for contact-centre agents.",
 } satisfies Record<string, string>;

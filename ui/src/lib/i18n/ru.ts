@@ -11,6 +11,7 @@ export const ru: Record<MessageKey, string> = {
   "status.settings": "Настройки",
   "status.signOut": "Выйти",
   "status.connection": "Соединение: {state}",
+  "status.lastContact": "{state} · связь {ago}",
   "status.changeState": "Сменить статус",
   "status.stateLocked": "Статус можно сменить после завершения звонка",
   "status.statePending": "Ждём подтверждения от шлюза…",
@@ -34,6 +35,10 @@ export const ru: Record<MessageKey, string> = {
   "health.reconnecting": "Переподключение…",
   "health.lost": "Связь потеряна",
 
+  "ago.seconds": "{n} с назад",
+  "ago.minutes": "{n} мин назад",
+  "ago.hours": "{n} ч назад",
+
   "error.invalidInput": "Проверьте введённые данные",
   "error.gatewayUnreachable": "Шлюз недоступен",
   "error.gatewayRefused": "Шлюз отклонил вход",
@@ -55,6 +60,11 @@ export const ru: Record<MessageKey, string> = {
   "signin.agentId": "ID агента",
   "signin.password": "Пароль",
   "signin.phone": "Номер софтфона",
+  "signin.passwordSaved": "Сохранён в системной связке ключей",
+  "signin.remember": "Запомнить пароль на этом компьютере",
+  "signin.forget": "Забыть сохранённый пароль",
+  "signin.takeOver": "Всё равно войти здесь",
+  "signin.takeOverHint": "Там вход будет завершён.",
   "signin.submit": "Войти",
   "signin.submitting": "Вход…",
 
@@ -82,6 +92,10 @@ export const ru: Record<MessageKey, string> = {
   "settings.back": "Назад",
   "settings.language": "Язык",
   "settings.languageAuto": "Автоматически (как в системе)",
+  "settings.password": "Сохранённый пароль",
+  "settings.passwordSaved": "Сохранён в системной связке ключей",
+  "settings.passwordNone": "Не сохранён",
+  "settings.forget": "Забыть",
   "settings.about": "О программе",
   "settings.aboutText": "Sidekick {version} — помощник оператора контакт-центра.",
 };

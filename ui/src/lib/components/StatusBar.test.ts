@@ -1,0 +1,62 @@
+import { render, screen } from "@testing-library/svelte";
+import { flushSync } from "svelte";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { SessionView } from "../backend";
+import { deskSnapshot } from "../backend/fake";
+import { locale } from "../i18n";
+import StatusBar from "./StatusBar.svelte";
+
+const NOW = Date.UTC(2025, 0, 15, 9, 30, 0);
+
+function renderBar(session: Partial<SessionView>) {
+  const props = {
+    session: deskSnapshot({ phase: "signedIn", agentId: 1001, agentState: "ready", gateway: "cc.example.com", ...session })
+      .session,
+    settingsOpen: false,
+    signingOut: false,
+    ontogglesettings: () => {},
+    onsignout: () => {},
+    onstate: async () => {},
+  };
+  render(StatusBar, { props });
+  return screen.getByTestId("status-health");
+}
+
+describe("status bar health", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    locale.set("en");
+  });
+
+  it("says when the gateway last answered, and counts on every second", async () => {
+    const health = renderBar({ health: "connected", lastContactMs: NOW - 4_000 });
+    expect(health.dataset.health).toBe("connected");
+    expect(health.title).toBe("Connected · last contact 4 s ago");
+    expect(screen.getByTestId("status-health-detail").textContent).toBe("Connected · last contact 4 s ago");
+    expect(health.textContent, "the host stays what is seen").toContain("cc.example.com");
+
+    await vi.advanceTimersByTimeAsync(1_000);
+    flushSync();
+    expect(health.title).toBe("Connected · last contact 5 s ago");
+
+    await vi.advanceTimersByTimeAsync(60_000);
+    flushSync();
+    expect(health.title).toBe("Connected · last contact 1 min ago");
+  });
+
+  it("speaks Russian", () => {
+    locale.set("ru");
+    const health = renderBar({ health: "connected", lastContactMs: NOW - 4_000 });
+    expect(health.title).toBe("Подключено · связь 4 с назад");
+  });
+
+  it("names only the connection before any contact", () => {
+    const health = renderBar({ health: "offline", lastContactMs: null });
+    expect(health.dataset.health).toBe("offline");
+    expect(health.title).toBe("Connection: Offline");
+  });
+});
