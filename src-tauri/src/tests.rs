@@ -118,3 +118,59 @@ fn sign_in_against_the_simulator_through_ipc() {
     let _ = app._app.state::<sidekick_desk::Desk>();
     drop(rt);
 }
+
+/// A session with fast Guid rotation and a call, seen from the webview's side: neither the
+/// password nor any Guid the gateway issued appears in any command answer or event payload.
+#[test]
+fn no_secret_crosses_ipc() {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    use tauri::Listener;
+
+    const PASSWORD: &str = "Pa55-w0rd-for-ipc";
+    let app = app();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rules = sidekick_sim::gateway::GatewayRules {
+        poll_wait: Duration::from_millis(50),
+        auth_mode: sidekick_sim::gateway::AuthMode::Dynamic {
+            interval: Duration::from_millis(50),
+            lifetime: Duration::from_millis(400),
+        },
+        ..Default::default()
+    };
+    let sim = rt
+        .block_on(sidekick_sim::spawn(sidekick_sim::Scenario { agents: vec![(291, PASSWORD.into())], gateway: rules, port: 0 }))
+        .unwrap();
+    let payloads = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = payloads.clone();
+    app._app.handle().listen_any(crate::events::SNAPSHOT, move |e| sink.lock().unwrap().push(e.payload().to_owned()));
+    let mut answer = |cmd: &str, body: Value| {
+        let r = invoke(&app, cmd, body);
+        payloads.lock().unwrap().push(format!("{r:?}"));
+        r
+    };
+    let form = json!({"form": {"gatewayUrl": sim.gateway_url, "agentId": "291", "password": PASSWORD, "phoneNumber": "40038"}});
+    answer("sign_in", form).unwrap();
+    let script = sidekick_sim::gateway::CallScript {
+        caller: "13500000001".into(),
+        called: "40038".into(),
+        call_id: None,
+        ring_ms: 300,
+        talk_ms: 600,
+        auto_answer: true,
+    };
+    rt.block_on(async { sim.gateway.play_inbound_call(291, script) });
+    std::thread::sleep(Duration::from_millis(1500));
+    answer("get_snapshot", json!({})).unwrap();
+    answer("get_settings", json!({})).unwrap();
+    answer("sign_out", json!({})).unwrap();
+
+    let guids = sim.gateway.issued_guids(291);
+    let seen = payloads.lock().unwrap().clone();
+    assert!(guids.len() >= 5, "the Guid rotated during the session: {} issued", guids.len());
+    assert!(seen.iter().any(|p| p.contains("\"ended\"")), "the call's events reached the UI, so the scan covers them");
+    let hits: Vec<&String> =
+        seen.iter().filter(|p| p.contains(PASSWORD) || guids.iter().any(|g| p.contains(g.as_str()))).collect();
+    println!("IPC scan: {} payloads, {} secrets, {} hits", seen.len(), guids.len() + 1, hits.len());
+    assert!(hits.is_empty(), "secrets crossed IPC: {hits:?}");
+}

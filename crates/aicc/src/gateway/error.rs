@@ -79,33 +79,77 @@ fn transport_text(e: &reqwest::Error) -> String {
     }
 }
 
-/// A person-readable meaning for the codes an agent is likely to meet; others keep the vendor's
-/// message.
+use RetryKind::{NeedsAttention as Attention, SignInAgain as Resign, Transient as Retry};
+
+/// Every result code of the CC-Gateway documents (`reference/huawei-protocols.md` §B): what it
+/// means in a sentence for the agent, and what may help. Families (`101-00x`, …) are matched by
+/// prefix after the exact codes. `400-001` is UNCONFIRMED (listed for setcalldataex without a
+/// meaning); it keeps the vendor's message.
+const RETCODES: &[(&str, RetryKind, &str)] = &[
+    ("000-001", Attention, "the events were fetched with the wrong method"),
+    ("000-002", Attention, "a parameter was rejected"),
+    ("000-003", Resign, "the session id is no longer accepted"),
+    ("000-004", Retry, "the agent is being switched to the standby gateway"),
+    ("000-005", Attention, "an inspector cannot inspect themselves"),
+    ("000-006", Attention, "a message parameter was rejected"),
+    ("000-007", Retry, "the same request is already being handled"),
+    ("100-001", Attention, "the sign-in details are empty or invalid"),
+    ("100-002", Attention, "this agent is already signed in elsewhere"),
+    ("100-003", Retry, "the telephony platform is unavailable"),
+    ("100-004", Attention, "wrong agent id or password"),
+    ("100-005", Attention, "the sign-out details are invalid"),
+    ("100-006", Resign, "the agent is not signed in"),
+    ("100-007", Retry, "the gateway hit an internal error"),
+    ("100-008", Resign, "the agent is already signed out"),
+    ("100-009", Attention, "the state change was refused (wrong state or no permission)"),
+    ("100-010", Attention, "this can't be done in the current state (for example during a call)"),
+    ("100-011", Attention, "a sign-in parameter is invalid"),
+    ("100-012", Attention, "the agent type is wrong"),
+    ("100-013", Attention, "the phone number is not valid"),
+    ("100-014", Attention, "the phone number is outside the configured range"),
+    ("100-015", Attention, "the agent cannot be forced out"),
+    ("100-016", Attention, "the sign-in IP address is invalid"),
+    ("100-017", Attention, "uPortal authentication failed"),
+    ("100-018", Attention, "the VDN of sign-in and playback differ"),
+    ("100-019", Attention, "the skill queue query is invalid"),
+    ("100-020", Attention, "the agent's password has expired"),
+    ("100-021", Retry, "a sign-in for this agent is already in progress"),
+    ("110-016", Attention, "the account is locked"),
+    ("105-001", Retry, "the gateway is recovering from a switchover"),
+    ("105-002", Retry, "the gateway is recovering from a switchover"),
+    ("105-003", Retry, "the gateway is recovering from a switchover"),
+    ("105-004", Retry, "the gateway is recovering from a switchover"),
+    ("105-005", Resign, "the switchover ended the session"),
+    ("105-006", Resign, "the switchover ended the session"),
+    ("105-007", Resign, "the switchover ended the session"),
+    ("500-003", Attention, "playback could not be paused or stopped"),
+    ("500-009", Attention, "playback could not be paused or stopped"),
+];
+
+/// Code families, matched by prefix when no exact code matches.
+const FAMILIES: &[(&str, RetryKind, &str)] = &[
+    ("101-", Attention, "the conference operation failed"),
+    ("104-", Attention, "the recording could not be downloaded or played"),
+    ("105-", Retry, "the gateway is recovering from a switchover"),
+    ("106-", Attention, "the multimedia operation failed"),
+    ("900-", Attention, "the inspection operation failed"),
+];
+
+/// What a retcode means and what may help; `None` for a code the documents do not list.
+pub(crate) fn describe(code: &str) -> Option<(RetryKind, &'static str)> {
+    RETCODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .or_else(|| FAMILIES.iter().find(|(p, _, _)| code.starts_with(p)))
+        .map(|(_, kind, text)| (*kind, *text))
+}
+
+/// A sentence for the agent: the table's, else the vendor's own message.
 fn retcode_text(code: &str, message: &str) -> String {
-    let known = match code {
-        "000-002" => "a parameter was rejected",
-        "000-003" => "the session id is no longer accepted",
-        "000-004" => "the agent is being switched to the standby gateway",
-        "000-007" => "the same request is already being handled",
-        "100-001" => "the sign-in details are empty or invalid",
-        "100-002" => "this agent is already signed in elsewhere",
-        "100-003" => "the telephony platform is unavailable",
-        "100-004" => "wrong agent id or password",
-        "100-006" => "the agent is not signed in",
-        "100-009" => "the state change was refused (wrong state or no permission)",
-        "100-010" => "this can't be done in the current state (for example during a call)",
-        "100-007" => "the gateway hit an internal error",
-        "100-013" => "the phone number is not valid",
-        "100-014" => "the phone number is outside the configured range",
-        "100-020" => "the agent's password has expired",
-        "100-021" => "a sign-in for this agent is already in progress",
-        "110-016" => "the account is locked",
-        _ => "",
-    };
-    match (known.is_empty(), message.is_empty()) {
-        (false, _) => known.to_owned(),
-        (true, false) => message.to_owned(),
-        (true, true) => "no reason given".to_owned(),
+    match (describe(code), message.is_empty()) {
+        (Some((_, text)), _) => text.to_owned(),
+        (None, false) => message.to_owned(),
+        (None, true) => "no reason given".to_owned(),
     }
 }
 
@@ -117,11 +161,8 @@ impl GatewayError {
             Self::Status { status, .. } if *status >= 500 => RetryKind::Transient,
             Self::Status { .. } | Self::Decode { .. } | Self::BadAddress(_) | Self::Invalid(_) => RetryKind::NeedsAttention,
             Self::MissingGuid | Self::NoSession => RetryKind::SignInAgain,
-            Self::Rejected { retcode, .. } => match retcode.as_str() {
-                "000-004" | "100-003" | "100-007" | "000-007" | "100-021" => RetryKind::Transient,
-                "000-003" | "100-006" | "105-005" | "105-006" | "105-007" => RetryKind::SignInAgain,
-                _ => RetryKind::NeedsAttention,
-            },
+            // Unknown codes need a person: retrying blindly could repeat a harmful request.
+            Self::Rejected { retcode, .. } => describe(retcode).map(|(k, _)| k).unwrap_or(RetryKind::NeedsAttention),
         }
     }
 
@@ -153,6 +194,23 @@ mod tests {
         let e = rejected("100-004");
         assert_eq!(e.retry_kind(), RetryKind::NeedsAttention);
         assert_eq!(e.to_string(), "the gateway refused (100-004): wrong agent id or password");
+    }
+
+    #[test]
+    fn every_documented_code_is_mapped() {
+        for code in [
+            "000-001", "000-002", "000-003", "000-004", "000-005", "000-006", "000-007", "100-001", "100-002", "100-003",
+            "100-004", "100-005", "100-006", "100-007", "100-008", "100-009", "100-010", "100-011", "100-012", "100-013",
+            "100-014", "100-015", "100-016", "100-017", "100-018", "100-019", "100-020", "100-021", "110-016", "101-001",
+            "104-001", "104-002", "104-005", "104-012", "105-001", "105-005", "105-007", "106-001", "500-003", "500-009",
+            "900-001",
+        ] {
+            assert!(describe(code).is_some(), "{code} is in the vendor's table and must be mapped");
+        }
+        assert_eq!(rejected("105-002").retry_kind(), RetryKind::Transient, "DR recovery in progress: wait");
+        assert_eq!(rejected("105-006").retry_kind(), RetryKind::SignInAgain, "DR ended the session");
+        assert_eq!(rejected("104-005").to_string(), "the gateway refused (104-005): the recording could not be downloaded or played");
+        assert_eq!(describe("400-001"), None, "UNCONFIRMED meaning: the vendor's message is kept");
     }
 
     #[test]

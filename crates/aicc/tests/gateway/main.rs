@@ -246,3 +246,14 @@ mod tls {
         assert!(client_with(&url, wrong).sign_in(&request("pw")).await.is_err(), "any other certificate is refused");
     }
 }
+
+#[tokio::test]
+async fn a_reset_connection_is_a_network_failure() {
+    let sim = sim(100).await;
+    let c = client(&sim.gateway_url);
+    c.sign_in(&request("pw")).await.unwrap();
+    sim.gateway.inject(sidekick_sim::gateway::Fault::Reset, 1);
+    let e = c.poll_event().await.unwrap_err();
+    assert_eq!(e.retry_kind(), RetryKind::NetworkFailure, "a broken-off answer is retried like a network failure: {e}");
+    assert!(c.poll_event().await.is_ok(), "the next poll goes through");
+}

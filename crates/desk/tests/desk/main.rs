@@ -280,9 +280,9 @@ async fn state_changes_are_confirmed_by_the_gateway() {
     assert_eq!(desk.set_agent_state(StateChoice::Ready).await.unwrap_err().code(), ErrorCode::NotSignedIn);
 }
 
-/// Half an hour of a signed-in shift (paused tokio time) through every fault the gateway
-/// simulator injects: 5xx bursts, 40 s delays, internal errors, a dropped session and a 90 s DR
-/// switchover. The desk keeps requests reaching the gateway with no gap near the 2-minute
+/// A signed-in shift (paused tokio time, 6 minutes per fault) through every fault the gateway
+/// simulator injects: 5xx bursts, connection resets, 40 s delays, internal errors, a dropped
+/// session and a 90 s DR switchover. The desk keeps requests reaching the gateway with no gap near the 2-minute
 /// sign-out rule, and ends the half hour signed in and healthy without the agent doing anything.
 #[tokio::test(start_paused = true)]
 async fn no_two_minute_gap_through_injected_faults() {
@@ -297,8 +297,9 @@ async fn no_two_minute_gap_through_injected_faults() {
             worst = worst.max(gap);
         }
     };
-    let phases: [(&str, &dyn Fn()); 5] = [
+    let phases: [(&str, &dyn Fn()); 6] = [
         ("HTTP 502 burst", &|| g.inject(Fault::Status(502), 8)),
+        ("connection resets", &|| g.inject(Fault::Reset, 6)),
         ("40 s delays", &|| g.inject(Fault::Delay(Duration::from_secs(40)), 3)),
         ("internal errors", &|| g.inject(Fault::Retcode("100-007".into()), 10)),
         ("session dropped", &|| g.inject(Fault::Retcode("100-006".into()), 1)),

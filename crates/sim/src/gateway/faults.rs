@@ -27,6 +27,8 @@ pub enum Fault {
     Delay(Duration),
     /// Answer HTTP 200 with this retcode (`100-007`, `100-006`, `000-003`, …).
     Retcode(String),
+    /// Start an answer and break the connection off in the middle of the body, as a reset does.
+    Reset,
 }
 
 #[derive(Debug, Default)]
@@ -80,5 +82,14 @@ pub(super) async fn apply(State(ctl): State<GatewayControl>, req: Request, next:
             (status, "injected fault").into_response()
         }
         Some(Fault::Retcode(code)) => Json(json!({"message": "injected fault", "retcode": code, "result": {}})).into_response(),
+        Some(Fault::Reset) => {
+            // The status line and headers go out; then the body stream fails and the server drops
+            // the connection before the answer is complete.
+            let broken = futures_util::stream::iter([
+                Ok(axum::body::Bytes::from_static(b"{\"message\":\"")),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")),
+            ]);
+            axum::body::Body::from_stream(broken).into_response()
+        }
     }
 }
