@@ -144,7 +144,7 @@ fn no_secret_crosses_ipc() {
     let payloads = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = payloads.clone();
     app._app.handle().listen_any(crate::events::SNAPSHOT, move |e| sink.lock().unwrap().push(e.payload().to_owned()));
-    let mut answer = |cmd: &str, body: Value| {
+    let answer = |cmd: &str, body: Value| {
         let r = invoke(&app, cmd, body);
         payloads.lock().unwrap().push(format!("{r:?}"));
         r
