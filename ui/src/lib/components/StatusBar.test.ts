@@ -59,4 +59,10 @@ describe("status bar health", () => {
     expect(health.dataset.health).toBe("offline");
     expect(health.title).toBe("Connection: Offline");
   });
+
+  it("names the demo's gateway instead of its random local port", () => {
+    const health = renderBar({ health: "connected", demo: true, gateway: "127.0.0.1:41631", lastContactMs: NOW });
+    expect(health.textContent).toContain("Built-in simulator");
+    expect(health.textContent).not.toContain("127.0.0.1");
+  });
 });

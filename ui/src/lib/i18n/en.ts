@@ -8,6 +8,7 @@ export const en = {
 
   "status.agent": "Agent {id}",
   "status.demo": "Demo",
+  "status.demoGateway": "Built-in simulator",
   "status.demoHint": "Demo session: calls come from the built-in simulator",
   "status.settings": "Settings",
   "status.signOut": "Sign out",

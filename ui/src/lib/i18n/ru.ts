@@ -7,6 +7,7 @@ export const ru: Record<MessageKey, string> = {
 
   "status.agent": "Агент {id}",
   "status.demo": "Демо",
+  "status.demoGateway": "Встроенный симулятор",
   "status.demoHint": "Демо-сеанс: звонки идут от встроенного симулятора",
   "status.settings": "Настройки",
   "status.signOut": "Выйти",
