@@ -385,7 +385,14 @@ impl Desk {
             };
         });
         tracing::info!(agent = v.agent_id.get(), gateway = ?host_of(&v.url), password_len = form.password.len(), "signing in");
-        let attempt = if form.force { client.force_sign_in(&v.request).await } else { client.sign_in(&v.request).await };
+        let platform_only = !demo && self.stored().platform_only_sign_in;
+        let attempt = if form.force {
+            client.force_sign_in(&v.request).await
+        } else if platform_only {
+            client.sign_in_platform_only(&v.request).await
+        } else {
+            client.sign_in(&v.request).await
+        };
         if let Err(e) = attempt {
             let wrong_password = e.retcode() == Some("100-004");
             let mut e = DeskError::from(e);
@@ -432,7 +439,7 @@ impl Desk {
                 }
             }
         }
-        let poller = tokio::spawn(poll_loop(self.clone(), client.clone(), v.request));
+        let poller = tokio::spawn(poll_loop(self.clone(), client.clone(), v.request, platform_only));
         if let Ok(mut r) = self.inner.running.lock() {
             if let Some(old) = r.replace(Running { client, poller }) {
                 old.poller.abort();
@@ -509,7 +516,7 @@ const DEGRADED_AFTER: Duration = Duration::from_secs(30);
 /// handle aborts it.
 ///
 /// `request` holds the password for the life of the session, in this task's memory only.
-async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
+async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, platform_only: bool) {
     let woke = Arc::new(tokio::sync::Notify::new());
     let _watch = AbortOnDrop(tokio::spawn(wake_watch(desk.inner.clock.clone(), woke.clone())));
     let mut board = CallBoard { call: desk.snapshot().call, agent_state: None };
@@ -582,7 +589,7 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest) {
                         message: format!("The gateway ended your session ({cause}). Signing in again…"),
                     });
                 });
-                match sign_in_again(&desk, &client, &request).await {
+                match sign_in_again(&desk, &client, &request, platform_only).await {
                     Ok(()) => {
                         tracing::info!(cause, "signed in again");
                         restored_at = Some(tokio::time::Instant::now());
@@ -657,10 +664,16 @@ async fn wake_watch(clock: Arc<dyn Clock>, woke: Arc<tokio::sync::Notify>) {
 /// passing gateway failures are retried with backoff for as long as it takes (the agent sees
 /// `Reconnecting` meanwhile); a refusal a person must fix (password changed, account locked) is
 /// returned.
-async fn sign_in_again(desk: &Desk, client: &GatewayClient, request: &SignInRequest) -> Result<(), DeskError> {
+async fn sign_in_again(
+    desk: &Desk,
+    client: &GatewayClient,
+    request: &SignInRequest,
+    platform_only: bool,
+) -> Result<(), DeskError> {
     let mut backoff = BACKOFF_FIRST;
     loop {
-        let attempt = match client.sign_in(request).await {
+        let plain = if platform_only { client.sign_in_platform_only(request).await } else { client.sign_in(request).await };
+        let attempt = match plain {
             Err(e) if e.retcode() == Some("100-002") => client.force_sign_in(request).await,
             other => other,
         };

@@ -25,6 +25,9 @@ pub struct StoredSettings {
     /// Administrator setting: the SHA-256 fingerprint of the one certificate the gateway must
     /// present (64 hex digits, colons allowed).
     pub gateway_cert_pin: Option<String>,
+    /// Administrator setting: sign in to the CTI platform only (`loginex`: voice, no media
+    /// licence), for deployments without text chat or mail.
+    pub platform_only_sign_in: bool,
 }
 
 /// The settings file.
@@ -79,6 +82,7 @@ mod tests {
             language: Language::Ru,
             gateway_ca_bundle: None,
             gateway_cert_pin: Some("ab".repeat(32)),
+            platform_only_sign_in: true,
         };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);

@@ -149,6 +149,8 @@ struct Agent {
     /// Guids of a session that a forced sign-in replaced: the next poll with one of them is told
     /// `AgentOther_ShutdownService` (once), so the displaced client learns it was signed out.
     displaced: Vec<String>,
+    /// Which sign-in paths succeeded, in order (`login`, `forcelogin`, `loginex`), for tests.
+    sign_ins: Vec<&'static str>,
 }
 
 #[derive(Debug)]
@@ -204,6 +206,11 @@ impl GatewayControl {
         })
     }
 
+    /// The sign-in paths that succeeded for the agent, in order (`login`, `forcelogin`, `loginex`).
+    pub fn sign_in_paths(&self, id: u32) -> Vec<&'static str> {
+        self.with_agents(|a| a.get(&id).map(|ag| ag.sign_ins.clone()).unwrap_or_default())
+    }
+
     /// Every Guid issued to the agent so far (sign-ins and rotations), for leak checks.
     pub fn issued_guids(&self, id: u32) -> Vec<String> {
         self.with_agents(|a| a.get(&id).map(|ag| ag.issued.clone()).unwrap_or_default())
@@ -237,7 +244,7 @@ impl GatewayControl {
         self.with_agents(|a| {
             a.entry(id)
                 .and_modify(|ag| ag.password = password.to_owned())
-                .or_insert(Agent { password: password.to_owned(), session: None, call: None, issued: Vec::new(), displaced: Vec::new() });
+                .or_insert(Agent { password: password.to_owned(), session: None, call: None, issued: Vec::new(), displaced: Vec::new(), sign_ins: Vec::new() });
         });
     }
 
@@ -310,6 +317,7 @@ pub fn router(control: GatewayControl) -> Router {
     let vendor = Router::new()
         .route("/agentgateway/resource/onlineagent/{agentid}", put(sign_in))
         .route("/agentgateway/resource/onlineagent/{agentid}/forcelogin", put(force_sign_in))
+        .route("/agentgateway/resource/onlineagent/{agentid}/loginex", put(sign_in_ex))
         .route("/agentgateway/resource/onlineagent/{agentid}/logout", axum::routing::delete(sign_out))
         .route("/agentgateway/resource/agentevent/{agentid}", get(poll))
         .merge(agent_ops::routes())
@@ -330,14 +338,20 @@ fn agent_id(raw: &str) -> Option<u32> {
 }
 
 async fn sign_in(State(ctl): State<GatewayControl>, Path(raw): Path<String>, body: String) -> Response {
-    sign_in_as(ctl, raw, body, false)
+    sign_in_as(ctl, raw, body, "login")
 }
 
 async fn force_sign_in(State(ctl): State<GatewayControl>, Path(raw): Path<String>, body: String) -> Response {
-    sign_in_as(ctl, raw, body, true)
+    sign_in_as(ctl, raw, body, "forcelogin")
 }
 
-fn sign_in_as(ctl: GatewayControl, raw: String, body: String, force: bool) -> Response {
+/// `loginex` signs in to the CTI platform only; to the simulator (voice only) it is a sign-in.
+async fn sign_in_ex(State(ctl): State<GatewayControl>, Path(raw): Path<String>, body: String) -> Response {
+    sign_in_as(ctl, raw, body, "loginex")
+}
+
+fn sign_in_as(ctl: GatewayControl, raw: String, body: String, kind: &'static str) -> Response {
+    let force = kind == "forcelogin";
     let Some(id) = agent_id(&raw) else { return param_error() };
     let Ok(body) = serde_json::from_str::<Value>(&body) else { return param_error() };
     let password = body.get("password").and_then(Value::as_str);
@@ -359,6 +373,7 @@ fn sign_in_as(ctl: GatewayControl, raw: String, body: String, force: bool) -> Re
         let session = Session::new(Instant::now());
         let guid = session.current_guid().to_owned();
         agent.issued.push(guid.clone());
+        agent.sign_ins.push(kind);
         if let Some(old) = agent.session.replace(session) {
             agent.displaced = old.guids.into_iter().map(|(g, _)| g).collect();
             old.wake.notify_one();

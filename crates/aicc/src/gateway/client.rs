@@ -151,6 +151,13 @@ impl GatewayClient {
         self.sign_in_at(&format!("agentgateway/resource/onlineagent/{}/forcelogin", self.agent_id), request).await
     }
 
+    /// Platform-only sign-in (`PUT onlineagent/{agentid}/loginex`): voice through the CTI platform
+    /// only, no text-chat or mail media servers, no media licence consumed. Same body and Guid
+    /// handling as [`Self::sign_in`].
+    pub async fn sign_in_platform_only(&self, request: &SignInRequest) -> Result<SignInResult, GatewayError> {
+        self.sign_in_at(&format!("agentgateway/resource/onlineagent/{}/loginex", self.agent_id), request).await
+    }
+
     async fn sign_in_at(&self, path: &str, request: &SignInRequest) -> Result<SignInResult, GatewayError> {
         if let Ok(mut g) = self.guid.lock() {
             *g = None;

@@ -419,3 +419,18 @@ async fn broken_tls_settings_are_named_at_sign_in() {
     assert!(e.to_string().contains("no PEM certificate"), "{e}");
     assert!(!sim.gateway.is_signed_in(291), "nothing was sent");
 }
+
+/// An administrator's `platformOnlySignIn` makes the desk sign in with `loginex`.
+#[tokio::test]
+async fn platform_only_sign_in_is_an_admin_choice() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("settings.json"), r#"{"platformOnlySignIn": true}"#).unwrap();
+    let desk = Desk::new(Some(dir.path()), Arc::new(SystemClock), Arc::new(MemorySecrets::default()));
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    until(&desk, "ready", |s| s.session.agent_state == AgentState::Ready).await;
+    assert_eq!(sim.gateway.sign_in_paths(291), ["loginex"], "the platform-only path was used");
+    sim.gateway.kick(291);
+    until(&desk, "restored", |s| s.session.notice.as_ref().is_some_and(|n| n.code == ErrorCode::SessionRestored)).await;
+    assert_eq!(sim.gateway.sign_in_paths(291), ["loginex", "loginex"], "signing in again uses the same path");
+}
