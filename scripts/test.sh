@@ -21,20 +21,19 @@ if [ -n "$bad" ]; then echo "only src-tauri may depend on tauri, but: $bad"; exi
 step "Rust: clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "Rust: unit + integration tests (includes the TypeScript drift test)"
-cargo test --workspace --exclude e2e
-
-step "the real OS keychain (GNOME Keyring on a private D-Bus session)"
-# gnome-keyring keeps its files under $HOME/.local/share/keyrings: give it a throwaway HOME,
-# but keep cargo and rustup where they are.
+step "Rust: unit + integration tests, with the real OS keychain (includes the TypeScript drift test)"
+# One run of every test outside tests/ (so dependencies are built once), on a private D-Bus
+# session with an unlocked GNOME Keyring, where the keychain test is mandatory. gnome-keyring keeps
+# its files under $HOME/.local/share/keyrings: give it a throwaway HOME, but keep cargo and rustup
+# where they are.
 KEYRING_HOME=$(mktemp -d)
 export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 HOME=$KEYRING_HOME SIDEKICK_KEYCHAIN_TEST=1 dbus-run-session -- scripts/with-keyring.sh \
-  cargo test -p sidekick-desk --test keychain
+  cargo test --workspace --exclude e2e
 rm -rf "$KEYRING_HOME"
 
 step "end to end: real window under Xvfb"
-cargo build -p sidekick -p sidekick-sim
+cargo build --workspace --bins
 # Each app launch gets its own empty XDG config/data dirs (see tests/support.rs).
 xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p e2e -- --test-threads=1
 step "all tests passed (screenshots in target/e2e/)"
