@@ -36,7 +36,7 @@ pub fn commands() -> Vec<CommandSig> {
         sig("hold_call", vec![], DeskSnapshot::name(), true),
         sig("unhold_call", vec![], DeskSnapshot::name(), true),
         sig("hang_up", vec![], DeskSnapshot::name(), true),
-        sig("get_settings", vec![], SettingsView::name(), false),
+        sig("get_settings", vec![], SettingsView::name(), true),
         sig("set_language", vec![("language", Language::name())], SettingsView::name(), true),
         sig("forget_password", vec![], SettingsView::name(), true),
     ]

@@ -221,7 +221,7 @@ export interface Commands {
   hold_call: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
   unhold_call: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
   hang_up: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
-  get_settings: { args: Record<string, never>; result: SettingsView; fallible: false };
+  get_settings: { args: Record<string, never>; result: SettingsView; fallible: true };
   set_language: { args: { language: Language }; result: SettingsView; fallible: true };
   forget_password: { args: Record<string, never>; result: SettingsView; fallible: true };
 }
