@@ -189,6 +189,15 @@ async fn demo_mode_shows_a_call() {
     app.close().await;
 }
 
+/// On a Russian system the window speaks Russian from the first start ("language: auto").
+#[tokio::test]
+async fn a_russian_system_gets_a_russian_window() {
+    let app = App::launch_with_env(&[], &[("LANG", "ru_RU.UTF-8"), ("LC_ALL", "ru_RU.UTF-8")]).await;
+    app.wait_text_containing("#try-demo", "Попробовать демо", PATIENCE).await;
+    app.shot("first-run-ru").await;
+    app.close().await;
+}
+
 /// A first run offers the demo; the "Try the demo" button starts it.
 #[tokio::test]
 async fn first_run_offers_the_demo() {

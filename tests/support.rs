@@ -124,6 +124,11 @@ pub struct App {
 impl App {
     /// Launches the app binary with `args`, with a fresh, empty config directory.
     pub async fn launch(args: &[&str]) -> App {
+        Self::launch_with_env(args, &[]).await
+    }
+
+    /// Launches the app binary with `args` and extra environment variables (`LANG`, …).
+    pub async fn launch_with_env(args: &[&str], env: &[(&str, &str)]) -> App {
         let home = tempfile::tempdir().expect("temp home");
         for d in ["config", "data", "cache"] {
             std::fs::create_dir_all(home.path().join(d)).expect("XDG dir");
@@ -138,6 +143,7 @@ impl App {
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("XDG_CACHE_HOME", home.path().join("cache"))
             .env("SIDEKICK_LOG", "debug")
+            .envs(env.iter().copied())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
             .kill_on_drop(true)

@@ -37,7 +37,7 @@ describe("signed out", () => {
   it("shows the sign-in form prefilled from settings, and Try the demo starts the demo", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false },
+        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null },
       }),
     );
     await screen.findByTestId("signin-form");
@@ -87,7 +87,7 @@ describe("signed out", () => {
   it("sends the fields as they stand, even when a change fired no input event", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false },
+        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null },
       }),
     );
     await screen.findByTestId("signin-form");
@@ -109,7 +109,7 @@ describe("signed out", () => {
 
   it("asks before taking over a session held elsewhere, and forces only when told to", async () => {
     const backend = new FakeBackend({
-      settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false },
+      settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null },
     });
     const plain = backend.signIn.bind(backend);
     const forced: boolean[] = [];
@@ -139,12 +139,13 @@ describe("saved password", () => {
     phoneNumber: "40038",
     language: "en",
     passwordSaved: true,
+    systemLanguage: null,
   } as const;
   const input = (id: string) => document.querySelector<HTMLInputElement>(`#${id}`) as HTMLInputElement;
   const forgetButton = () => document.querySelector<HTMLButtonElement>("#forget-password");
 
   it("sends the remember checkbox, unchecked by default", async () => {
-    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false } }));
+    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null } }));
     await screen.findByTestId("signin-form");
     const remember = screen.getByLabelText<HTMLInputElement>("Remember password on this computer");
     expect(remember.id).toBe("remember-password");
@@ -166,7 +167,7 @@ describe("saved password", () => {
   });
 
   it("offers no saved password when none is saved", async () => {
-    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false } }));
+    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null } }));
     await screen.findByTestId("signin-form");
     expect(input("password").placeholder).toBe("");
     expect(forgetButton()).toBeNull();
@@ -304,6 +305,26 @@ describe("signed in", () => {
   });
 });
 
+describe("language", () => {
+  it("follows the system language the backend reports when set to auto", async () => {
+    renderWith(
+      new FakeBackend({
+        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "auto", passwordSaved: false, systemLanguage: "ru-RU" },
+      }),
+    );
+    expect((await screen.findByText("Попробовать демо")).id).toBe("try-demo");
+  });
+
+  it("keeps an explicit choice over the system language", async () => {
+    renderWith(
+      new FakeBackend({
+        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: "ru-RU" },
+      }),
+    );
+    expect((await screen.findByText("Try the demo")).id).toBe("try-demo");
+  });
+});
+
 describe("settings", () => {
   it("switches the language through the backend and the UI follows", async () => {
     const backend = renderWith(new FakeBackend({ snapshot: deskSnapshot(demoAgent) }));
@@ -401,7 +422,7 @@ describe("call control", () => {
   });
 
   it("speaks Russian", async () => {
-    const settings = { gatewayUrl: null, agentId: null, phoneNumber: null, language: "ru" as const, passwordSaved: false };
+    const settings = { gatewayUrl: null, agentId: null, phoneNumber: null, language: "ru" as const, passwordSaved: false, systemLanguage: null };
     const held = { ...ringing, state: "held" as const, actions: callActions("held", "inbound") };
     renderWith(new FakeBackend({ settings, snapshot: desk(demoAgent, held) }));
     await screen.findByTestId("call-card");

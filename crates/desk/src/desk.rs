@@ -303,6 +303,7 @@ impl Desk {
             phone_number: stored.phone_number,
             language: stored.language,
             password_saved,
+            system_language: sys_locale::get_locale(),
         }
     }
 

@@ -252,4 +252,7 @@ pub struct SettingsView {
     /// Whether the OS keychain holds a password for the remembered agent and gateway (the
     /// password itself never leaves the backend).
     pub password_saved: bool,
+    /// The operating system's language as a BCP 47 tag (`ru-RU`, `en-GB`), which `auto` follows;
+    /// `None` when the system does not say.
+    pub system_language: Option<String>,
 }

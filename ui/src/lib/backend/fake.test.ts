@@ -130,7 +130,7 @@ describe("FakeBackend saved password", () => {
 
   it("forgets the saved password on request", async () => {
     const backend = new FakeBackend({
-      settings: { gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true },
+      settings: { gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true, systemLanguage: null },
     });
     expect((await backend.forgetPassword()).passwordSaved).toBe(false);
     await expect(backend.signIn({ ...form, password: "", remember: false })).rejects.toMatchObject({ code: "invalidInput" });

@@ -102,6 +102,7 @@ const DEFAULT_SETTINGS: SettingsView = {
   phoneNumber: null,
   language: "auto",
   passwordSaved: false,
+  systemLanguage: null,
 };
 
 /**

@@ -169,7 +169,12 @@ language: Language,
  * Whether the OS keychain holds a password for the remembered agent and gateway (the
  * password itself never leaves the backend).
  */
-passwordSaved: boolean, };
+passwordSaved: boolean, 
+/**
+ * The operating system's language as a BCP 47 tag (`ru-RU`, `en-GB`), which `auto` follows;
+ * `None` when the system does not say.
+ */
+systemLanguage: string | null, };
 
 export type Language = "auto" | "en" | "ru";
 

@@ -24,9 +24,13 @@ export function resolveLocale(language: Language, systemLanguage: string): Local
   return systemLanguage.toLowerCase().startsWith("ru") ? "ru" : "en";
 }
 
-/** Switches the UI to the language setting, and tells the document for screen readers and hyphenation. */
-export function applyLanguage(language: Language): void {
-  const next = resolveLocale(language, navigator.language);
+/**
+ * Switches the UI to the language setting, and tells the document for screen readers and
+ * hyphenation. `auto` follows the system language the backend reports (the webview's own
+ * `navigator.language` does not reliably follow the OS), falling back to the webview's.
+ */
+export function applyLanguage(language: Language, systemLanguage?: string | null): void {
+  const next = resolveLocale(language, systemLanguage ?? navigator.language);
   locale.set(next);
   document.documentElement.lang = next;
 }
