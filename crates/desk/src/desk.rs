@@ -16,7 +16,7 @@ use ts_rs::TS;
 
 use crate::call::CallBoard;
 use crate::clock::Clock;
-use crate::error::DeskError;
+use crate::error::{capitalized, DeskError};
 use crate::model::*;
 use crate::secrets::{password_account, SecretStore};
 use sidekick_aicc::tls::{client_config, parse_pin, TlsTrust};
@@ -67,9 +67,7 @@ struct Validated {
 impl SignInForm {
     /// The keychain account for this agent on this gateway, if the form names both clearly.
     fn keychain_account(&self) -> Option<String> {
-        let url = url::Url::parse(self.gateway_url.trim()).ok()?;
-        let agent = self.agent_id.parse::<AgentId>().ok()?;
-        Some(password_account(agent.get(), &host_of(&url)?))
+        keychain_account(&self.gateway_url, self.agent_id.parse::<AgentId>().ok()?.get())
     }
 
     fn validate(&self) -> Result<Validated, DeskError> {
@@ -86,7 +84,7 @@ impl SignInForm {
         let agent_id = self
             .agent_id
             .parse::<AgentId>()
-            .map_err(|e| DeskError::Invalid(capitalize(&e.to_string())))?;
+            .map_err(|e| DeskError::Invalid(capitalized(&e.to_string())))?;
         if self.password.is_empty() {
             return Err(DeskError::Invalid("Enter your agent password".into()));
         }
@@ -112,9 +110,11 @@ impl SignInForm {
     }
 }
 
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+/// The keychain account of an agent's password on the gateway at `gateway_url`, if the address
+/// parses: the one place the form and the remembered settings both name it from.
+fn keychain_account(gateway_url: &str, agent_id: u32) -> Option<String> {
+    let url = url::Url::parse(gateway_url.trim()).ok()?;
+    Some(password_account(agent_id, &host_of(&url)?))
 }
 
 fn host_of(url: &url::Url) -> Option<String> {
@@ -288,8 +288,7 @@ impl Desk {
 
     /// The keychain account of the remembered agent and gateway.
     fn remembered_account(stored: &StoredSettings) -> Option<String> {
-        let host = stored.gateway_url.as_deref().and_then(|u| url::Url::parse(u).ok()).and_then(|u| host_of(&u))?;
-        Some(password_account(stored.agent_id?, &host))
+        keychain_account(stored.gateway_url.as_deref()?, stored.agent_id?)
     }
 
     /// The saved settings, and whether a password is remembered for them.

@@ -31,7 +31,8 @@ fn gateway_text(e: &GatewayError) -> String {
     capitalized(&e.to_string())
 }
 
-fn capitalized(s: &str) -> String {
+/// `s` with its first letter in upper case, for sentences built from lower-case error texts.
+pub(crate) fn capitalized(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
