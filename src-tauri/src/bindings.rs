@@ -51,6 +51,7 @@ pub fn typescript() -> String {
         AgentState::decl(),
         Health::decl(),
         Notice::decl(),
+        BusyReason::decl(),
         ErrorCode::decl(),
         CallView::decl(),
         CallState::decl(),

@@ -481,6 +481,29 @@ describe("agent state picker", () => {
     expect(screen.queryByTestId("state-pending")).toBeNull();
   });
 
+  it("offers the platform's not-ready reasons and sends the chosen code", async () => {
+    const reasons = [
+      { code: 201, label: "Training" },
+      { code: 203, label: "Back-office work" },
+    ];
+    const backend = renderWith(new FakeBackend({ snapshot: desk({ ...demoAgent, busyReasons: reasons }) }));
+    await screen.findByTestId("status-state");
+    await fireEvent.click(picker());
+    const menu = await screen.findByTestId("state-menu");
+    const items = Array.from(menu.querySelectorAll<HTMLElement>("[role=menuitemradio]"));
+    expect(items.map((i) => i.id).slice(1, 4)).toEqual(["state-not-ready", "state-not-ready-201", "state-not-ready-203"]);
+    expect(items[3].textContent?.trim()).toBe("Not ready · Back-office work");
+    await fireEvent.click(menu.querySelector("#state-not-ready-203") as HTMLElement);
+
+    expect(backend.calls.find((c) => c.method === "setAgentState")?.args).toEqual([{ kind: "notReady", reason: 203 }]);
+    await waitFor(() => expect(screen.getByTestId("status-state").dataset.state).toBe("notReady"));
+    await fireEvent.click(picker());
+    const checked = (await screen.findByTestId("state-menu")).querySelectorAll("[aria-checked=true]");
+    expect(Array.from(checked).map((i) => i.id), "the chosen reason is marked, not plain Not ready").toEqual([
+      "state-not-ready-203",
+    ]);
+  });
+
   it("is disabled, with the reason, while a call is up", async () => {
     const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, ringing) }));
     await screen.findByTestId("call-card");

@@ -25,6 +25,14 @@ const RING: Duration = Duration::from_millis(3000);
 const TALK: Duration = Duration::from_millis(12_000);
 const GAP: Duration = Duration::from_millis(4000);
 
+/// The not-ready reasons of the demo platform.
+pub(crate) fn busy_reasons() -> Vec<crate::model::BusyReason> {
+    [(201, "Training"), (202, "Coaching"), (203, "Back-office work")]
+        .into_iter()
+        .map(|(code, label)| crate::model::BusyReason { code, label: label.into() })
+        .collect()
+}
+
 /// The running demo's tasks.
 #[derive(Debug)]
 pub(crate) struct DemoRuntime {

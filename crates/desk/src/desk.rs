@@ -165,9 +165,25 @@ fn signed_out() -> DeskSnapshot {
             gateway: None,
             can_change_state: false,
             last_contact_ms: None,
+            busy_reasons: Vec::new(),
         },
         call: None,
     }
+}
+
+/// The administrator's not-ready reasons that the gateway accepts (200–250), in their order.
+fn valid_busy_reasons(configured: &[BusyReason]) -> Vec<BusyReason> {
+    configured
+        .iter()
+        .filter(|r| {
+            let ok = (200..=250).contains(&r.code) && !r.label.trim().is_empty();
+            if !ok {
+                tracing::warn!(code = r.code, "busy reason skipped: codes must be 200–250 and have a label");
+            }
+            ok
+        })
+        .cloned()
+        .collect()
 }
 
 impl Desk {
@@ -382,6 +398,7 @@ impl Desk {
                 gateway: host_of(&v.url),
                 can_change_state: false,
                 last_contact_ms: None,
+                busy_reasons: if demo { crate::demo::busy_reasons() } else { valid_busy_reasons(&self.stored().busy_reasons) },
             };
         });
         tracing::info!(agent = v.agent_id.get(), gateway = ?host_of(&v.url), password_len = form.password.len(), "signing in");
@@ -581,6 +598,19 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
             }
             Err(e) if e.retry_kind() == RetryKind::SignInAgain => {
                 let cause = e.retcode().map(str::to_owned).unwrap_or_else(|| e.to_string());
+                if cause == "000-003" {
+                    // "No permission": the Guid may only be stale. Asking for a fresh one costs
+                    // one request and keeps the session (and its queued events); a Guid the
+                    // gateway no longer knows at all is refused here too, and then only a new
+                    // sign-in helps.
+                    match client.update_guid().await {
+                        Ok(()) => {
+                            tracing::info!("the gateway refused the Guid (000-003); a fresh one was issued");
+                            continue;
+                        }
+                        Err(e) => tracing::info!("refreshing the Guid failed ({e}); signing in again"),
+                    }
+                }
                 tracing::warn!(cause, "the gateway ended the session; signing in again");
                 desk.update(|s| {
                     s.session.health = Health::Reconnecting;

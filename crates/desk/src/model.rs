@@ -124,6 +124,18 @@ pub struct SessionView {
     /// When the gateway last answered a poll (epoch ms), for "last contact" in the status bar.
     #[ts(type = "number | null")]
     pub last_contact_ms: Option<i64>,
+    /// The not-ready reasons the agent may pick from (configured by the administrator).
+    pub busy_reasons: Vec<BusyReason>,
+}
+
+/// A not-ready reason configured on the platform: a code 200–250 and the name agents know it by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BusyReason {
+    /// Reason code sent with `saybusy`, 200–250.
+    pub code: u8,
+    /// What the agent sees, for example "Training".
+    pub label: String,
 }
 
 /// Direction of a call.

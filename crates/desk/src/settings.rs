@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::DeskError;
-use crate::model::Language;
+use crate::model::{BusyReason, Language};
 
 /// What is kept on disk. Never a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -28,6 +28,9 @@ pub struct StoredSettings {
     /// Administrator setting: sign in to the CTI platform only (`loginex`: voice, no media
     /// licence), for deployments without text chat or mail.
     pub platform_only_sign_in: bool,
+    /// Administrator setting: the not-ready reasons configured on the platform (codes 200–250),
+    /// offered in the state menu. Entries outside the range are skipped with a warning.
+    pub busy_reasons: Vec<BusyReason>,
 }
 
 /// The settings file.
@@ -83,6 +86,7 @@ mod tests {
             gateway_ca_bundle: None,
             gateway_cert_pin: Some("ab".repeat(32)),
             platform_only_sign_in: true,
+            busy_reasons: vec![BusyReason { code: 201, label: "Training".into() }],
         };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);

@@ -128,6 +128,8 @@ struct Session {
     last_request: Instant,
     /// How many times the Guid rotated, for tests.
     rotations: u32,
+    /// How many times `updateGuid` issued a new Guid, for tests.
+    refreshes: u32,
     /// Longest time between two requests that reached the gateway, for tests of the 2-minute rule.
     max_gap: Duration,
     queue: VecDeque<Value>,
@@ -135,6 +137,8 @@ struct Session {
     wake: Arc<Notify>,
     /// The agent's own state (ready, not ready, rest, wrap-up).
     mode: agent_ops::AgentMode,
+    /// The reason code of the last accepted `saybusy`, for tests.
+    busy_reason: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -166,10 +170,12 @@ impl Session {
             guids: vec![(new_guid(), now)],
             last_request: now,
             rotations: 0,
+            refreshes: 0,
             max_gap: Duration::ZERO,
             queue: VecDeque::new(),
             wake: Arc::new(Notify::new()),
             mode: agent_ops::AgentMode::default(),
+            busy_reason: None,
         }
     }
 
@@ -219,6 +225,27 @@ impl GatewayControl {
     /// How many times the agent's Guid has rotated in the current session.
     pub fn guid_rotations(&self, id: u32) -> u32 {
         self.with_agents(|a| a.get(&id).and_then(|ag| ag.session.as_ref()).map(|s| s.rotations).unwrap_or(0))
+    }
+
+    /// How many times `updateGuid` gave the agent a new Guid in the current session.
+    pub fn guid_refreshes(&self, id: u32) -> u32 {
+        self.with_agents(|a| a.get(&id).and_then(|ag| ag.session.as_ref()).map(|s| s.refreshes).unwrap_or(0))
+    }
+
+    /// Moves the gateway's clock `by` forward, as when its host's clock is set or the gateway
+    /// was frozen (a VM paused): every session looks that much older, so Guids past their
+    /// lifetime are refused and sessions silent for more than 2 minutes are signed out.
+    pub fn clock_jump(&self, by: Duration) {
+        self.with_agents(|a| {
+            for s in a.values_mut().filter_map(|ag| ag.session.as_mut()) {
+                let back = |t: Instant| t.checked_sub(by).unwrap_or(t);
+                s.last_request = back(s.last_request);
+                for (_, issued) in &mut s.guids {
+                    *issued = back(*issued);
+                }
+                s.wake.notify_one();
+            }
+        });
     }
 
     /// Makes every Guid of the agent's session invalid while the session stays (what a DR
@@ -319,6 +346,7 @@ pub fn router(control: GatewayControl) -> Router {
         .route("/agentgateway/resource/onlineagent/{agentid}/forcelogin", put(force_sign_in))
         .route("/agentgateway/resource/onlineagent/{agentid}/loginex", put(sign_in_ex))
         .route("/agentgateway/resource/onlineagent/{agentid}/logout", axum::routing::delete(sign_out))
+        .route("/agentgateway/resource/onlineagent/{agentid}/updateGuid", put(update_guid))
         .route("/agentgateway/resource/agentevent/{agentid}", get(poll))
         .merge(agent_ops::routes())
         // Faults stand in front of the vendor routes only; the control routes always answer.
@@ -330,6 +358,7 @@ pub fn router(control: GatewayControl) -> Router {
         .route("/_sim/gateway/agents/{agentid}/kick", post(control_kick))
         .route("/_sim/gateway/agents/{agentid}/invalidate-guid", post(control_invalidate_guid))
         .route("/_sim/gateway/agents/{agentid}/issued-guids", get(control_issued_guids))
+        .route("/_sim/gateway/clock-jump", post(control_clock_jump))
         .with_state(control)
 }
 
@@ -396,6 +425,25 @@ fn sign_in_as(ctl: GatewayControl, raw: String, body: String, kind: &'static str
         resp.headers_mut().insert("Set-GUID", v);
     }
     resp
+}
+
+/// `updateGuid`: a request with a valid Guid gets a new one in `Set-GUID`; the old ones stay
+/// accepted for their lifetime, as after a rotation. An invalid Guid gets `000-003`.
+async fn update_guid(State(ctl): State<GatewayControl>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
+    let Some(id) = agent_id(&raw) else { return param_error() };
+    if let Err(text) = check_guid(&ctl, id, &headers) {
+        return envelope(text);
+    }
+    let fresh = ctl.with_agents(|a| {
+        let ag = a.get_mut(&id)?;
+        let s = ag.session.as_mut()?;
+        let g = new_guid();
+        s.guids.push((g.clone(), Instant::now()));
+        s.refreshes += 1;
+        ag.issued.push(g.clone());
+        Some(g)
+    });
+    with_guid(Json(json!({"message": "success", "retcode": "0", "result": {}})).into_response(), fresh)
 }
 
 /// Signs the agent out if no request reached the gateway for `limit` (the 2-minute rule).
@@ -795,4 +843,14 @@ mod tests {
         assert_eq!(call(&app, bad).await.1["retcode"], "100-004", "forcelogin still checks the password");
     }
 
+}
+
+#[derive(Deserialize)]
+struct ClockJump {
+    secs: u64,
+}
+
+async fn control_clock_jump(State(ctl): State<GatewayControl>, Json(j): Json<ClockJump>) -> Response {
+    ctl.clock_jump(Duration::from_secs(j.secs));
+    Json(json!({"ok": true})).into_response()
 }

@@ -14,8 +14,10 @@ use super::types::{AgentId, Envelope, RawEvent, SignInRequest, SignInResult};
 /// leaves ample room without letting a dead connection hang for long.
 pub const POLL_READ_TIMEOUT: Duration = Duration::from_secs(25);
 /// Timeout of every other request.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// `None` as the body of a request that has none.
+pub(super) const NO_BODY: Option<&()> = None;
 
 /// Where and as whom to connect.
 #[derive(Debug, Clone)]
@@ -102,11 +104,11 @@ impl GatewayClient {
         true
     }
 
-    async fn send(
+    pub(super) async fn send(
         &self,
         method: Method,
         path: &str,
-        body: Option<&SignInRequest>,
+        body: Option<&(impl serde::Serialize + ?Sized)>,
         timeout: Duration,
         with_guid: bool,
     ) -> Result<(Envelope, bool), GatewayError> {
@@ -179,18 +181,26 @@ impl GatewayClient {
     /// nothing queued.
     pub async fn poll_event(&self) -> Result<Option<(RawEvent, GatewayEvent)>, GatewayError> {
         let path = format!("agentgateway/resource/agentevent/{}", self.agent_id);
-        let (env, _) = self.send(Method::GET, &path, None, POLL_READ_TIMEOUT, true).await?;
+        let (env, _) = self.send(Method::GET, &path, NO_BODY, POLL_READ_TIMEOUT, true).await?;
         Ok(env.event.map(|raw| {
             let typed = GatewayEvent::parse(&raw);
             (raw, typed)
         }))
     }
 
+    /// Asks for a fresh Guid (`PUT onlineagent/{agentid}/updateGuid`, no body). The new value
+    /// arrives in `Set-GUID` like any other (the vendor does not name another carrier); an answer
+    /// without one leaves the current Guid in place, which the gateway just accepted.
+    pub async fn update_guid(&self) -> Result<(), GatewayError> {
+        let path = format!("agentgateway/resource/onlineagent/{}/updateGuid", self.agent_id);
+        self.send(Method::PUT, &path, NO_BODY, REQUEST_TIMEOUT, true).await.map(|_| ())
+    }
+
     /// Signs out (`DELETE onlineagent/{agentid}/logout`) and forgets the Guid, whatever the answer:
     /// a failed sign-out leaves nothing worth keeping.
     pub async fn sign_out(&self) -> Result<(), GatewayError> {
         let path = format!("agentgateway/resource/onlineagent/{}/logout", self.agent_id);
-        let res = self.send(Method::DELETE, &path, None, REQUEST_TIMEOUT, true).await;
+        let res = self.send(Method::DELETE, &path, NO_BODY, REQUEST_TIMEOUT, true).await;
         if let Ok(mut g) = self.guid.lock() {
             *g = None;
         }
@@ -264,37 +274,37 @@ impl GatewayClient {
     /// the matching `AgentState_*` event.
     pub async fn set_state(&self, request: StateRequest) -> Result<(), GatewayError> {
         request.validate()?;
-        self.send(Method::POST, &request.path(self.agent_id), None, REQUEST_TIMEOUT, true).await.map(|_| ())
+        self.send(Method::POST, &request.path(self.agent_id), NO_BODY, REQUEST_TIMEOUT, true).await.map(|_| ())
     }
 
     /// Answers the ringing call (`PUT voicecall/{agentid}/answer?callid=`).
     pub async fn answer(&self, call_id: &str) -> Result<(), GatewayError> {
         let path = format!("agentgateway/resource/voicecall/{}/answer?callid={}", self.agent_id, encode(call_id));
-        self.send(Method::PUT, &path, None, REQUEST_TIMEOUT, true).await.map(|_| ())
+        self.send(Method::PUT, &path, NO_BODY, REQUEST_TIMEOUT, true).await.map(|_| ())
     }
 
     /// Holds the current call (`POST voicecall/{agentid}/hold`); confirmed by `AgentEvent_Hold`.
     pub async fn hold(&self) -> Result<(), GatewayError> {
         let path = format!("agentgateway/resource/voicecall/{}/hold", self.agent_id);
-        self.send(Method::POST, &path, None, REQUEST_TIMEOUT, true).await.map(|_| ())
+        self.send(Method::POST, &path, NO_BODY, REQUEST_TIMEOUT, true).await.map(|_| ())
     }
 
     /// Takes a held call back (`POST voicecall/{agentid}/gethold?callid=`).
     pub async fn unhold(&self, call_id: &str) -> Result<(), GatewayError> {
         let path = format!("agentgateway/resource/voicecall/{}/gethold?callid={}", self.agent_id, encode(call_id));
-        self.send(Method::POST, &path, None, REQUEST_TIMEOUT, true).await.map(|_| ())
+        self.send(Method::POST, &path, NO_BODY, REQUEST_TIMEOUT, true).await.map(|_| ())
     }
 
     /// Hangs up the current call (`DELETE voicecall/{agentid}/release`).
     pub async fn release(&self) -> Result<(), GatewayError> {
         let path = format!("agentgateway/resource/voicecall/{}/release", self.agent_id);
-        self.send(Method::DELETE, &path, None, REQUEST_TIMEOUT, true).await.map(|_| ())
+        self.send(Method::DELETE, &path, NO_BODY, REQUEST_TIMEOUT, true).await.map(|_| ())
     }
 }
 
 /// Percent-encodes a query value (call ids are digits and dashes in practice, but nothing is
 /// assumed).
-fn encode(v: &str) -> String {
+pub(super) fn encode(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 

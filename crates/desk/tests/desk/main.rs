@@ -434,3 +434,92 @@ async fn platform_only_sign_in_is_an_admin_choice() {
     until(&desk, "restored", |s| s.session.notice.as_ref().is_some_and(|n| n.code == ErrorCode::SessionRestored)).await;
     assert_eq!(sim.gateway.sign_in_paths(291), ["loginex", "loginex"], "signing in again uses the same path");
 }
+
+/// AUTHMODE 2 with the vendor's timing (a new Guid every 60 s, each accepted for 120 s), paused
+/// tokio time: over 11 virtual minutes the desk follows at least 10 rotations and never needs a
+/// second sign-in.
+#[tokio::test(start_paused = true)]
+async fn guid_rotation_is_followed_across_ten_rotations() {
+    let sim = sidekick_sim::spawn(sidekick_sim::Scenario { agents: vec![(291, "pw".into())], ..Default::default() }).await.unwrap();
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    for _ in 0..66 {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert_eq!(desk.snapshot().session.health, Health::Connected, "{:?}", desk.snapshot());
+    }
+    let rotations = sim.gateway.guid_rotations(291);
+    println!("Guid rotations followed: {rotations}");
+    assert!(rotations >= 10, "only {rotations} rotations in 11 minutes");
+    assert_eq!(sim.gateway.sign_in_paths(291), vec!["login"], "the session was never lost");
+    assert!(desk.snapshot().session.notice.is_none());
+}
+
+/// `000-003` with a Guid the gateway still knows: `updateGuid` gets a fresh one and the session
+/// goes on, with no new sign-in and nothing for the agent to read.
+#[tokio::test]
+async fn a_refused_guid_is_refreshed_before_signing_in_again() {
+    use sidekick_sim::gateway::Fault;
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    until(&desk, "ready", |s| s.session.agent_state == AgentState::Ready).await;
+    sim.gateway.inject(Fault::Retcode("000-003".into()), 1);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while sim.gateway.guid_refreshes(291) == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "no updateGuid within 10 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(sim.gateway.sign_in_paths(291), vec!["login"]);
+    let snap = desk.snapshot();
+    assert_eq!((snap.session.phase, snap.session.health), (SessionPhase::SignedIn, Health::Connected));
+    assert!(snap.session.notice.is_none(), "{snap:?}");
+}
+
+/// The gateway's clock jumps 5 minutes (its host's clock set, or its VM paused): every Guid is
+/// past its lifetime and the 2-minute rule has signed the agent out. The desk signs in again
+/// within 5 s and keeps the call card.
+#[tokio::test(start_paused = true)]
+async fn a_gateway_clock_jump_is_recovered_within_five_seconds_with_the_call_kept() {
+    let sim = sidekick_sim::spawn(sidekick_sim::Scenario { agents: vec![(291, "pw".into())], ..Default::default() }).await.unwrap();
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    sim.gateway.play_inbound_call(
+        291,
+        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("1-clock".into()), ring_ms: 500, talk_ms: 600_000, auto_answer: true },
+    );
+    until(&desk, "talking", |s| call_state(s) == Some(CallState::Talking)).await;
+    sim.gateway.clock_jump(Duration::from_secs(300));
+    let jumped_at = tokio::time::Instant::now();
+    let restored = until(&desk, "signed in again", |s| {
+        s.session.notice.as_ref().is_some_and(|n| n.code == ErrorCode::SessionRestored)
+    })
+    .await;
+    let took = jumped_at.elapsed();
+    println!("signed in again {} ms after the gateway's clock jumped", took.as_millis());
+    assert!(took <= Duration::from_secs(5), "took {took:?}");
+    assert_eq!(restored.session.phase, SessionPhase::SignedIn);
+    let call = until(&desk, "call card back", |s| call_state(s) == Some(CallState::Talking)).await.call.unwrap();
+    assert_eq!(call.call_id, "1-clock");
+}
+
+/// The administrator's not-ready reasons reach the session (codes outside 200–250 skipped), and
+/// the chosen code is what the gateway confirms.
+#[tokio::test]
+async fn configured_busy_reasons_are_offered_and_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("settings.json"),
+        r#"{"busyReasons":[{"code":201,"label":"Training"},{"code":199,"label":"Bad"},{"code":250,"label":"Coaching"}]}"#,
+    )
+    .unwrap();
+    let sim = sim().await;
+    let desk = Desk::new(Some(dir.path()), Arc::new(SystemClock), Arc::new(MemorySecrets::default()));
+    let snap = desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    let codes: Vec<u8> = snap.session.busy_reasons.iter().map(|r| r.code).collect();
+    assert_eq!(codes, vec![201, 250]);
+    until(&desk, "ready", |s| s.session.agent_state == AgentState::Ready).await;
+    desk.set_agent_state(StateChoice::NotReady { reason: Some(250) }).await.unwrap();
+    until(&desk, "not ready", |s| s.session.agent_state == AgentState::NotReady).await;
+    assert_eq!(sim.gateway.busy_reason(291), Some(250), "the gateway got the chosen code");
+}

@@ -47,7 +47,7 @@ pub(super) enum LiveState {
 /// The one call an agent can have in the simulator.
 #[derive(Debug, Clone)]
 pub(super) struct LiveCall {
-    id: String,
+    pub(super) id: String,
     caller: String,
     called: String,
     pub(super) state: LiveState,
@@ -273,15 +273,24 @@ async fn say_busy(
         return param_error();
     }
     operate(&ctl, &raw, &headers, |s, call, agent| {
-        change_mode(
+        let events = change_mode(
             s,
             call,
             agent,
             |mode, _| mode != AgentMode::NotReady || prolong,
             AgentMode::NotReady,
             super::fixture!("event_state_set_not_ready.json"),
-        )
+        )?;
+        s.busy_reason = reason.and_then(Result::ok).filter(|r| *r != 0);
+        Ok(events)
     })
+}
+
+impl GatewayControl {
+    /// The reason code of the agent's last accepted `saybusy` (`None`: no reason, or no session).
+    pub fn busy_reason(&self, id: u32) -> Option<u32> {
+        self.with_agents(|a| a.get(&id).and_then(|ag| ag.session.as_ref()).and_then(|s| s.busy_reason))
+    }
 }
 
 async fn cancel_busy(State(ctl): State<GatewayControl>, Path(raw): Path<String>, headers: HeaderMap) -> Response {

@@ -55,6 +55,7 @@ export function deskSnapshot(session: Partial<SessionView> = {}, call: CallView 
       gateway: null,
       canChangeState: false,
       lastContactMs: null,
+      busyReasons: [],
       ...session,
     },
     call,
@@ -128,6 +129,10 @@ const DEMO_SESSION: Partial<SessionView> = {
   health: "connected",
   demo: true,
   gateway: "demo.sidekick.local",
+  busyReasons: [
+    { code: 201, label: "Training" },
+    { code: 202, label: "Coaching" },
+  ],
 };
 
 export class FakeBackend implements Backend {

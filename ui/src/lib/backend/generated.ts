@@ -52,7 +52,11 @@ canChangeState: boolean,
 /**
  * When the gateway last answered a poll (epoch ms), for "last contact" in the status bar.
  */
-lastContactMs: number | null, };
+lastContactMs: number | null, 
+/**
+ * The not-ready reasons the agent may pick from (configured by the administrator).
+ */
+busyReasons: Array<BusyReason>, };
 
 export type SessionPhase = "signedOut" | "signingIn" | "signedIn" | "signingOut";
 
@@ -69,6 +73,16 @@ code: ErrorCode,
  * A sentence for the agent.
  */
 message: string, };
+
+export type BusyReason = { 
+/**
+ * Reason code sent with `saybusy`, 200–250.
+ */
+code: number, 
+/**
+ * What the agent sees, for example "Training".
+ */
+label: string, };
 
 export type ErrorCode = "invalidInput" | "gatewayUnreachable" | "gatewayRefused" | "alreadySignedIn" | "sessionLost" | "sessionRestored" | "notSignedIn" | "busy" | "storage" | "internal";
 
