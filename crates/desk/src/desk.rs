@@ -130,14 +130,15 @@ struct Running {
 }
 
 pub(crate) struct Inner {
-    snapshot: watch::Sender<DeskSnapshot>,
+    pub(crate) snapshot: watch::Sender<DeskSnapshot>,
     running: Mutex<Option<Running>>,
     clock: Arc<dyn Clock>,
-    secrets: Arc<dyn SecretStore>,
+    pub(crate) secrets: Arc<dyn SecretStore>,
     settings: Option<SettingsStore>,
     /// Guards against two sign-ins or sign-outs at once (the gateway refuses them too: 100-021).
     op: tokio::sync::Mutex<()>,
     pub(crate) demo: Mutex<Option<crate::demo::DemoRuntime>>,
+    pub(crate) notes: crate::notes::Notes,
 }
 
 /// One agent's desk. Cheap to clone; clones share everything.
@@ -168,6 +169,7 @@ fn signed_out() -> DeskSnapshot {
             busy_reasons: Vec::new(),
         },
         call: None,
+        notes: None,
     }
 }
 
@@ -191,6 +193,17 @@ impl Desk {
     ///
     /// `secrets` is where a remembered password goes: [`crate::secrets::OsKeychain`] in the app.
     pub fn new(config_dir: Option<&std::path::Path>, clock: Arc<dyn Clock>, secrets: Arc<dyn SecretStore>) -> Self {
+        Self::with_data_dir(config_dir, None, clock, secrets)
+    }
+
+    /// A desk with settings in `config_dir` and the notes store in `data_dir` (`None`: in
+    /// memory only, as in tests).
+    pub fn with_data_dir(
+        config_dir: Option<&std::path::Path>,
+        data_dir: Option<&std::path::Path>,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn SecretStore>,
+    ) -> Self {
         let (snapshot, _) = watch::channel(signed_out());
         Self {
             inner: Arc::new(Inner {
@@ -201,6 +214,7 @@ impl Desk {
                 settings: config_dir.map(SettingsStore::in_dir),
                 op: tokio::sync::Mutex::new(()),
                 demo: Mutex::new(None),
+                notes: crate::notes::Notes::open(data_dir),
             }),
         }
     }
@@ -215,7 +229,7 @@ impl Desk {
         self.inner.snapshot.subscribe()
     }
 
-    fn update(&self, f: impl FnOnce(&mut DeskSnapshot)) {
+    pub(crate) fn update(&self, f: impl FnOnce(&mut DeskSnapshot)) {
         self.inner.snapshot.send_modify(|s| {
             f(s);
             // Derived here, once, so no path can publish a stale value.
@@ -223,6 +237,11 @@ impl Desk {
                 && s.call.as_ref().is_none_or(|c| c.state == CallState::Ended);
             s.revision += 1;
         });
+    }
+
+    /// The session's client, while a session runs (it may be signing in again).
+    pub(crate) fn session_client(&self) -> Option<GatewayClient> {
+        self.inner.running.lock().ok().and_then(|r| r.as_ref().map(|r| r.client.clone()))
     }
 
     /// The signed-in session's client.
@@ -319,6 +338,7 @@ impl Desk {
             language: stored.language,
             password_saved,
             system_language: sys_locale::get_locale(),
+            call_data_key_saved: self.inner.secrets.get(crate::notes::KEY_ACCOUNT).ok().flatten().is_some(),
         }
     }
 
@@ -456,6 +476,8 @@ impl Desk {
                 }
             }
         }
+        self.load_call_data_key(demo);
+        crate::notes::outbox::ensure_started(self);
         let poller = tokio::spawn(poll_loop(self.clone(), client.clone(), v.request, platform_only));
         if let Ok(mut r) = self.inner.running.lock() {
             if let Some(old) = r.replace(Running { client, poller }) {
@@ -581,18 +603,31 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                     board.apply(&typed, desk.now_ms());
                 }
                 let now = desk.now_ms();
-                {
-                    desk.update(|s| {
-                        s.session.last_contact_ms = Some(now);
-                        s.call = board.call.clone();
-                        if let Some(st) = board.agent_state {
-                            s.session.agent_state = st;
+                let before = desk.snapshot().call;
+                desk.update(|s| {
+                    s.session.last_contact_ms = Some(now);
+                    s.call = board.call.clone();
+                    if let Some(st) = board.agent_state {
+                        s.session.agent_state = st;
+                    }
+                    if recovered {
+                        s.session.health = Health::Connected;
+                        s.session.notice = None;
+                    }
+                });
+                if board.call != before {
+                    // A new call, or one answered or ended: the history follows, and the
+                    // card shows that call's notes.
+                    if let (Some(c), Some(agent)) = (&board.call, desk.snapshot().session.agent_id) {
+                        if let Err(e) = desk.inner.notes.with_store(|st| st.record_call(c, agent)) {
+                            tracing::warn!("call history not updated: {e}");
                         }
-                        if recovered {
-                            s.session.health = Health::Connected;
-                            s.session.notice = None;
-                        }
-                    });
+                    }
+                    desk.refresh_notes();
+                }
+                if recovered {
+                    // Notes held back by the outage go now, not at the end of a backoff.
+                    desk.inner.notes.wake.notify_one();
                 }
                 tokio::time::sleep(REPOLL_DELAY).await;
             }
@@ -631,6 +666,7 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                             });
                         });
                         backoff = BACKOFF_FIRST;
+                        desk.inner.notes.wake.notify_one();
                     }
                     Err(e) => {
                         tracing::warn!(cause, "signing in again failed: {e}");

@@ -11,7 +11,8 @@
 //! - [`call`]: folds gateway events into the active-call model (pure, unit-tested).
 //! - [`desk`]: [`Desk`], the handle: sign-in, sign-out, the poll actor.
 //! - [`settings`]: non-secret settings on disk.
-//! - [`secrets`]: the OS keychain (a remembered password).
+//! - [`notes`]: call notes: the sealed store, the outbox that delivers them as call data.
+//! - [`secrets`]: the OS keychain (a remembered password, the call-data key).
 //! - [`demo`]: the embedded demo (in-process simulators and scripted calls).
 //! - [`clock`]: injected time.
 #![deny(missing_docs)]
@@ -22,6 +23,7 @@ pub mod demo;
 pub mod desk;
 pub mod error;
 pub mod model;
+pub mod notes;
 pub mod secrets;
 pub mod settings;
 

@@ -16,6 +16,8 @@ pub struct DeskSnapshot {
     pub session: SessionView,
     /// The call on the card: the live one, or the last one once it ended; `None` before the first.
     pub call: Option<CallView>,
+    /// The notes of the call on the card.
+    pub notes: Option<crate::notes::CallNotes>,
 }
 
 /// Where the sign-in stands.
@@ -267,4 +269,6 @@ pub struct SettingsView {
     /// The operating system's language as a BCP 47 tag (`ru-RU`, `en-GB`), which `auto` follows;
     /// `None` when the system does not say.
     pub system_language: Option<String>,
+    /// Whether the OS keychain holds the deployment's call-data key (never the key itself).
+    pub call_data_key_saved: bool,
 }

@@ -15,6 +15,9 @@
 //! - an agent with no request for `sign_out_after` (2 minutes) is signed out by the gateway;
 //! - `forcelogin` replaces an existing session (the old Guid stops working).
 //!
+//! Agent states and call control are in `agent_ops`, call-associated data (`setcalldataex`,
+//! `appdata`) in `calldata`, injected faults in `faults`.
+//!
 //! Bodies are the raw fixtures in `crates/aicc/tests/fixtures/gateway/`, edited as JSON values.
 
 use std::collections::{HashMap, VecDeque};
@@ -77,6 +80,7 @@ macro_rules! fixture {
 pub(crate) use fixture;
 
 mod agent_ops;
+mod calldata;
 mod faults;
 pub use faults::Fault;
 
@@ -162,6 +166,9 @@ struct Inner {
     agents: Mutex<HashMap<u32, Agent>>,
     rules: GatewayRules,
     faults: Mutex<faults::Faults>,
+    /// Call-associated data by call id. Kept apart from the agents because it outlives calls and
+    /// sessions, as the platform's does.
+    call_data: Mutex<calldata::CallDataStore>,
 }
 
 impl Session {
@@ -201,7 +208,7 @@ fn now_ms() -> i64 {
 impl GatewayControl {
     /// A gateway with no agents.
     pub fn new(rules: GatewayRules) -> Self {
-        Self { inner: Arc::new(Inner { agents: Mutex::new(HashMap::new()), rules, faults: Mutex::default() }) }
+        Self { inner: Arc::new(Inner { agents: Mutex::new(HashMap::new()), rules, faults: Mutex::default(), call_data: Mutex::default() }) }
     }
 
     /// The longest gap between two requests of the agent's current session that reached the
@@ -349,6 +356,7 @@ pub fn router(control: GatewayControl) -> Router {
         .route("/agentgateway/resource/onlineagent/{agentid}/updateGuid", put(update_guid))
         .route("/agentgateway/resource/agentevent/{agentid}", get(poll))
         .merge(agent_ops::routes())
+        .merge(calldata::routes())
         // Faults stand in front of the vendor routes only; the control routes always answer.
         .layer(axum::middleware::from_fn_with_state(control.clone(), faults::apply));
     Router::new()
@@ -359,6 +367,7 @@ pub fn router(control: GatewayControl) -> Router {
         .route("/_sim/gateway/agents/{agentid}/invalidate-guid", post(control_invalidate_guid))
         .route("/_sim/gateway/agents/{agentid}/issued-guids", get(control_issued_guids))
         .route("/_sim/gateway/clock-jump", post(control_clock_jump))
+        .merge(calldata::control_routes())
         .with_state(control)
 }
 

@@ -83,8 +83,7 @@ use RetryKind::{NeedsAttention as Attention, SignInAgain as Resign, Transient as
 
 /// Every result code of the CC-Gateway documents (`reference/huawei-protocols.md` §B): what it
 /// means in a sentence for the agent, and what may help. Families (`101-00x`, …) are matched by
-/// prefix after the exact codes. `400-001` is UNCONFIRMED (listed for setcalldataex without a
-/// meaning); it keeps the vendor's message.
+/// prefix after the exact codes. Codes listed without a meaning are in [`UNCONFIRMED`] instead.
 const RETCODES: &[(&str, RetryKind, &str)] = &[
     ("000-001", Attention, "the events were fetched with the wrong method"),
     ("000-002", Attention, "a parameter was rejected"),
@@ -135,6 +134,15 @@ const FAMILIES: &[(&str, RetryKind, &str)] = &[
     ("900-", Attention, "the inspection operation failed"),
 ];
 
+/// Codes the documents list without saying what they mean. The vendor's own message is shown
+/// verbatim; this sentence only stands in when that message is empty. Like any code without a
+/// known meaning, they need a person ([`RetryKind::NeedsAttention`]): retrying blindly could
+/// repeat a harmful request.
+///
+/// `400-001` is listed for `setcalldataex` only (`reference/huawei-protocols.md` §B); most
+/// likely "no such call" or "data rejected".
+const UNCONFIRMED: &[(&str, &str)] = &[("400-001", "the call-data operation failed")];
+
 /// What a retcode means and what may help; `None` for a code the documents do not list.
 pub(crate) fn describe(code: &str) -> Option<(RetryKind, &'static str)> {
     RETCODES
@@ -149,7 +157,9 @@ fn retcode_text(code: &str, message: &str) -> String {
     match (describe(code), message.is_empty()) {
         (Some((_, text)), _) => text.to_owned(),
         (None, false) => message.to_owned(),
-        (None, true) => "no reason given".to_owned(),
+        (None, true) => {
+            UNCONFIRMED.iter().find(|(c, _)| *c == code).map_or("no reason given", |(_, text)| text).to_owned()
+        }
     }
 }
 
@@ -211,6 +221,14 @@ mod tests {
         assert_eq!(rejected("105-006").retry_kind(), RetryKind::SignInAgain, "DR ended the session");
         assert_eq!(rejected("104-005").to_string(), "the gateway refused (104-005): the recording could not be downloaded or played");
         assert_eq!(describe("400-001"), None, "UNCONFIRMED meaning: the vendor's message is kept");
+    }
+
+    #[test]
+    fn an_unconfirmed_code_without_a_message_still_names_the_operation() {
+        let e = rejected("400-001");
+        assert_eq!(e.to_string(), "the gateway refused (400-001): the call-data operation failed");
+        assert_eq!(e.retry_kind(), RetryKind::NeedsAttention, "its meaning is unknown, so a person decides");
+        assert_eq!(rejected("999-999").to_string(), "the gateway refused (999-999): no reason given");
     }
 
     #[test]

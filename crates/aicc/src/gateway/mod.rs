@@ -11,15 +11,20 @@
 //! - Events are long-polled (`GET agentevent/{agentid}`), one event per answer; the server holds
 //!   the request ~10 s when nothing is queued, so the read timeout is well above that. The event's
 //!   `content` is polymorphic: an object, a bare call-id string, or null.
+//! - Call-associated data (`calldata/{agentid}/setcalldataex`, `…/appdata`) is at most 16 KB of
+//!   original content and is sensitive: only its length is ever logged. Its documented
+//!   `isDataEncoded` flag is a boolean, but the vendor's own example sends the string `"true"`.
 //!
 //! The Guid is a credential: it is kept inside [`GatewayClient`] and never printed (its `Debug` is
 //! redacted) and never returned to callers.
 
+mod calldata;
 mod client;
 mod error;
 mod events;
 mod types;
 
+pub use calldata::CALL_DATA_MAX_BYTES;
 pub use client::{GatewayClient, GatewayConfig, StateRequest, POLL_READ_TIMEOUT};
 pub use error::{GatewayError, RetryKind};
 pub use events::{CallParty, GatewayEvent};

@@ -5,6 +5,8 @@ use std::time::Duration;
 use serde_json::Value;
 use sidekick_aicc::gateway::*;
 
+mod calldata;
+
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/gateway/{name}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()

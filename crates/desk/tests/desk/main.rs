@@ -8,6 +8,8 @@ use sidekick_desk::secrets::{MemorySecrets, SecretStore};
 use sidekick_desk::*;
 use sidekick_sim::gateway::CallScript;
 
+mod notes;
+
 async fn sim() -> sidekick_sim::SimHandle {
     sidekick_sim::spawn(sidekick_sim::Scenario {
         agents: vec![(291, "pw".into())],

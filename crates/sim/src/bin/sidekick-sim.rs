@@ -1,15 +1,22 @@
 //! `sidekick-sim`: the simulators as a standalone program, for UI work by hand and for E2E tests.
 //!
 //! ```text
-//! sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N] [--authmode 1|2] [--guid-interval-ms N]
+//! sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N]
+//!              [--calldata-failure-rate 0..1]
 //! ```
 //! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens, then serves until
 //! killed. Calls are played through `POST /_sim/gateway/agents/{id}/calls`.
+//! `--calldata-failure-rate` makes that share of call-data requests (`setcalldataex`, `appdata`)
+//! fail as HTTP 503, retcode `100-007` or a reset connection; `POST /_sim/gateway/calldata-faults`
+//! changes it later.
 
 use std::time::Duration;
 
 fn usage() -> ! {
-    eprintln!("usage: sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N]");
+    eprintln!(
+        "usage: sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N] \
+         [--calldata-failure-rate 0..1]"
+    );
     std::process::exit(2)
 }
 
@@ -17,6 +24,7 @@ fn usage() -> ! {
 async fn main() {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
     let mut scenario = sidekick_sim::Scenario::default();
+    let mut calldata_failure_rate = 0.0;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage());
@@ -35,6 +43,9 @@ async fn main() {
                     _ => usage(),
                 }
             }
+            "--calldata-failure-rate" => {
+                calldata_failure_rate = value().parse().ok().filter(|r| (0.0..=1.0).contains(r)).unwrap_or_else(|| usage());
+            }
             "--agent" => {
                 let v = value();
                 let (id, pw) = v.split_once(':').unwrap_or_else(|| usage());
@@ -50,6 +61,7 @@ async fn main() {
             std::process::exit(1)
         }
     };
+    sim.gateway.set_call_data_failure_rate(calldata_failure_rate);
     println!("gateway {}", sim.gateway_url);
     let _ = tokio::signal::ctrl_c().await;
 }
