@@ -4,6 +4,7 @@
 //! The file is checked in. `cargo test -p sidekick bindings_are_current` fails when it differs
 //! from what this module generates; run it with `UPDATE_BINDINGS=1` to rewrite the file.
 
+use sidekick_desk::notes::{CallNotes, Delivery, HistoryCall, NoteView};
 use sidekick_desk::*;
 use ts_rs::TS;
 
@@ -39,6 +40,10 @@ pub fn commands() -> Vec<CommandSig> {
         sig("get_settings", vec![], SettingsView::name(), true),
         sig("set_language", vec![("language", Language::name())], SettingsView::name(), true),
         sig("forget_password", vec![], SettingsView::name(), true),
+        sig("attach_note", vec![("text", "string".into())], DeskSnapshot::name(), true),
+        sig("call_history", vec![], format!("Array<{}>", HistoryCall::name()), true),
+        sig("set_call_data_key", vec![("key", "string".into())], SettingsView::name(), true),
+        sig("forget_call_data_key", vec![], SettingsView::name(), true),
     ]
 }
 
@@ -52,6 +57,10 @@ pub fn typescript() -> String {
         Health::decl(),
         Notice::decl(),
         BusyReason::decl(),
+        CallNotes::decl(),
+        NoteView::decl(),
+        Delivery::decl(),
+        HistoryCall::decl(),
         ErrorCode::decl(),
         CallView::decl(),
         CallState::decl(),

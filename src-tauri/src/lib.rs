@@ -42,8 +42,9 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
         .invoke_handler(commands::handler())
         .setup(move |app| {
             let config_dir = app.path().app_config_dir().ok();
+            let data_dir = app.path().app_data_dir().ok();
             let keychain = Arc::new(OsKeychain::new(&app.config().identifier));
-            let desk = Desk::new(config_dir.as_deref(), Arc::new(SystemClock), keychain);
+            let desk = Desk::with_data_dir(config_dir.as_deref(), data_dir.as_deref(), Arc::new(SystemClock), keychain);
             app.manage(desk.clone());
             events::forward_snapshots(app.handle().clone(), desk.clone());
             if options.demo {

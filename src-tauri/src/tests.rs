@@ -38,6 +38,7 @@ struct App {
 fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     std::env::set_var("XDG_CONFIG_HOME", dir.path());
+    std::env::set_var("XDG_DATA_HOME", dir.path());
     let mut app = run_app(mock_builder(), Options::default()).build(tauri::generate_context!(test = true)).unwrap();
     // `setup` (which manages the desk) runs when the event loop starts.
     #[allow(deprecated)]

@@ -14,7 +14,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use sidekick_calldata::{
-    json_escaped_len, open, seal, DocNote, Key, NotesDocument, MAX_PAYLOAD_BYTES, MAX_PLAINTEXT_BYTES,
+    json_escaped_len, open, seal, DocNote, Key, NotesDocument, MAX_PAYLOAD_BYTES,
+    MAX_PLAINTEXT_BYTES,
 };
 
 const DEFAULT_ITERATIONS: u32 = 5_000;
@@ -29,7 +30,11 @@ fn main() {
     let key = Key::from_bytes(*b"benchmark key 16");
     let doc = full_document();
     let plaintext = doc.to_bytes();
-    assert_eq!(plaintext.len(), MAX_PLAINTEXT_BYTES, "the benchmark document must be exactly at the limit");
+    assert_eq!(
+        plaintext.len(),
+        MAX_PLAINTEXT_BYTES,
+        "the benchmark document must be exactly at the limit"
+    );
     let calldata = doc.seal(&key).expect("a document at the limit seals");
 
     println!(
@@ -89,6 +94,7 @@ fn full_document() -> NotesDocument {
     while json_escaped_len(&text) < room {
         text.push('x');
     }
-    doc.notes.push(DocNote::new("1001", 1_795_334_462_345, text));
+    doc.notes
+        .push(DocNote::new("1001", 1_795_334_462_345, text));
     doc
 }

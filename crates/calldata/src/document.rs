@@ -51,7 +51,11 @@ pub struct DocNote {
 impl DocNote {
     /// A note by `author`, written at `epoch_ms` (milliseconds since 1970 UTC).
     pub fn new(author: impl Into<String>, epoch_ms: i64, text: impl Into<String>) -> Self {
-        Self { author: author.into(), at: rfc3339_ms(epoch_ms), text: text.into() }
+        Self {
+            author: author.into(),
+            at: rfc3339_ms(epoch_ms),
+            text: text.into(),
+        }
     }
 
     /// Bytes this note takes inside the document's `notes` array (not counting the comma that
@@ -68,7 +72,11 @@ impl DocNote {
 impl NotesDocument {
     /// An empty document for `call_id`.
     pub fn new(call_id: impl Into<String>) -> Self {
-        Self { v: DOCUMENT_VERSION, call_id: call_id.into(), notes: Vec::new() }
+        Self {
+            v: DOCUMENT_VERSION,
+            call_id: call_id.into(),
+            notes: Vec::new(),
+        }
     }
 
     /// The compact JSON, UTF-8: the exact plaintext that is sealed.
@@ -101,14 +109,21 @@ impl NotesDocument {
             v: Option<serde_json::Value>,
         }
         let version: Version =
-            serde_json::from_slice(bytes).map_err(|e| EnvelopeError::NotADocument { problem: json_problem(&e) })?;
+            serde_json::from_slice(bytes).map_err(|e| EnvelopeError::NotADocument {
+                problem: json_problem(&e),
+            })?;
         match version.v {
             None => {
-                return Err(EnvelopeError::NotADocument { problem: "it has no version field \"v\"".to_owned() });
+                return Err(EnvelopeError::NotADocument {
+                    problem: "it has no version field \"v\"".to_owned(),
+                });
             }
-            Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(DOCUMENT_VERSION)) => {}
+            Some(serde_json::Value::Number(n))
+                if n.as_u64() == Some(u64::from(DOCUMENT_VERSION)) => {}
             Some(serde_json::Value::Number(n)) if n.as_u64().is_some() => {
-                return Err(EnvelopeError::UnsupportedVersion { found: n.as_u64().unwrap_or_default() });
+                return Err(EnvelopeError::UnsupportedVersion {
+                    found: n.as_u64().unwrap_or_default(),
+                });
             }
             Some(_) => {
                 return Err(EnvelopeError::NotADocument {
@@ -116,7 +131,9 @@ impl NotesDocument {
                 });
             }
         }
-        serde_json::from_slice(bytes).map_err(|e| EnvelopeError::NotADocument { problem: json_problem(&e) })
+        serde_json::from_slice(bytes).map_err(|e| EnvelopeError::NotADocument {
+            problem: json_problem(&e),
+        })
     }
 
     /// Seals the document under `key` (fresh random IV). Refuses a document larger than
@@ -141,7 +158,11 @@ impl NotesDocument {
     /// [`json_escaped_len`] of the text being typed: the note fits when
     /// `json_escaped_len(text) <= room_for_new_note(author)`.
     pub fn room_for_new_note(&self, author: &str) -> usize {
-        let empty_note = DocNote { author: author.to_owned(), at: rfc3339_ms(0), text: String::new() };
+        let empty_note = DocNote {
+            author: author.to_owned(),
+            at: rfc3339_ms(0),
+            text: String::new(),
+        };
         let comma = usize::from(!self.notes.is_empty());
         let with_empty_note = self.encoded_len() + comma + empty_note.encoded_len();
         MAX_PLAINTEXT_BYTES.saturating_sub(with_empty_note)
@@ -185,7 +206,11 @@ mod tests {
         NotesDocument {
             v: 1,
             call_id: "1456229294-1191".into(),
-            notes: vec![DocNote::new("1001", 1_795_334_462_345, "Wants a callback \"tomorrow\"\nafter 5")],
+            notes: vec![DocNote::new(
+                "1001",
+                1_795_334_462_345,
+                "Wants a callback \"tomorrow\"\nafter 5",
+            )],
         }
     }
 
@@ -202,17 +227,30 @@ mod tests {
     fn encoded_len_matches_the_serialized_size() {
         let mut doc = NotesDocument::new("c\"1");
         assert_eq!(doc.encoded_len(), doc.to_bytes().len(), "empty document");
-        doc.notes.push(DocNote::new("10\\01", 0, "tab\there, é and \u{1} and 😀"));
+        doc.notes
+            .push(DocNote::new("10\\01", 0, "tab\there, é and \u{1} and 😀"));
         assert_eq!(doc.encoded_len(), doc.to_bytes().len(), "one note");
         doc.notes.push(DocNote::new("1002", 1, ""));
         assert_eq!(doc.encoded_len(), doc.to_bytes().len(), "two notes");
         doc.v = 12_345;
-        assert_eq!(doc.encoded_len(), doc.to_bytes().len(), "multi-digit version");
+        assert_eq!(
+            doc.encoded_len(),
+            doc.to_bytes().len(),
+            "multi-digit version"
+        );
     }
 
     #[test]
     fn json_escaped_len_counts_as_serde_json_writes() {
-        for text in ["", "plain", "\"quoted\"", "back\\slash", "\u{8}\u{c}\n\r\t", "\u{0}\u{1f}\u{7f}", "é😀"] {
+        for text in [
+            "",
+            "plain",
+            "\"quoted\"",
+            "back\\slash",
+            "\u{8}\u{c}\n\r\t",
+            "\u{0}\u{1f}\u{7f}",
+            "é😀",
+        ] {
             let written = serde_json::to_string(text).unwrap();
             assert_eq!(json_escaped_len(text), written.len() - 2, "{text:?}");
         }
@@ -229,7 +267,10 @@ mod tests {
         assert!(full.seal(&Key::from_bytes([3; 16])).is_ok());
         // ...and one more byte does not fit.
         full.notes.last_mut().unwrap().text.push('x');
-        assert!(matches!(full.seal(&Key::from_bytes([3; 16])), Err(EnvelopeError::PlaintextTooLarge { .. })));
+        assert!(matches!(
+            full.seal(&Key::from_bytes([3; 16])),
+            Err(EnvelopeError::PlaintextTooLarge { .. })
+        ));
     }
 
     #[test]
@@ -238,13 +279,18 @@ mod tests {
         let room = doc.room_for_new_note("1001");
         let mut full = doc.clone();
         full.notes.push(DocNote::new("1001", 0, "y".repeat(room)));
-        assert_eq!(full.to_bytes().len(), MAX_PLAINTEXT_BYTES, "no comma before the first note");
+        assert_eq!(
+            full.to_bytes().len(),
+            MAX_PLAINTEXT_BYTES,
+            "no comma before the first note"
+        );
     }
 
     #[test]
     fn room_is_zero_when_even_an_empty_note_would_not_fit() {
         let mut doc = NotesDocument::new("1");
-        doc.notes.push(DocNote::new("1001", 0, "z".repeat(MAX_PLAINTEXT_BYTES)));
+        doc.notes
+            .push(DocNote::new("1001", 0, "z".repeat(MAX_PLAINTEXT_BYTES)));
         assert_eq!(doc.room_for_new_note("1001"), 0);
     }
 
@@ -256,7 +302,8 @@ mod tests {
 
     #[test]
     fn unknown_version_is_refused_by_number() {
-        let err = NotesDocument::from_bytes(br#"{"v":2,"callId":"1","notes":[],"extra":true}"#).unwrap_err();
+        let err = NotesDocument::from_bytes(br#"{"v":2,"callId":"1","notes":[],"extra":true}"#)
+            .unwrap_err();
         assert_eq!(err, EnvelopeError::UnsupportedVersion { found: 2 });
         assert_eq!(
             err.to_string(),
@@ -278,7 +325,10 @@ mod tests {
             let err = NotesDocument::from_bytes(bytes).unwrap_err();
             assert!(matches!(err, EnvelopeError::NotADocument { .. }), "{err:?}");
             let message = err.to_string();
-            assert!(!message.contains("secret"), "the text must not leak: {message}");
+            assert!(
+                !message.contains("secret"),
+                "the text must not leak: {message}"
+            );
         }
     }
 }

@@ -62,11 +62,18 @@ pub fn seal(key: &Key, plaintext: &[u8]) -> Result<String, EnvelopeError> {
 /// Seals `plaintext` under `key` with the given IV. For test vectors and tools only: reusing an
 /// IV with the same key reveals which messages share a beginning, so Sidekick itself always
 /// calls [`seal`].
-pub fn seal_with_iv(key: &Key, iv: [u8; IV_LEN], plaintext: &[u8]) -> Result<String, EnvelopeError> {
+pub fn seal_with_iv(
+    key: &Key,
+    iv: [u8; IV_LEN],
+    plaintext: &[u8],
+) -> Result<String, EnvelopeError> {
     if plaintext.len() > MAX_PLAINTEXT_BYTES {
-        return Err(EnvelopeError::PlaintextTooLarge { len: plaintext.len() });
+        return Err(EnvelopeError::PlaintextTooLarge {
+            len: plaintext.len(),
+        });
     }
-    let ciphertext = Aes128CbcEnc::new(key.bytes().into(), &iv.into()).encrypt_padded_vec_mut::<Pkcs7>(plaintext);
+    let ciphertext = Aes128CbcEnc::new(key.bytes().into(), &iv.into())
+        .encrypt_padded_vec_mut::<Pkcs7>(plaintext);
     let mut payload = Vec::with_capacity(IV_LEN + ciphertext.len());
     payload.extend_from_slice(&iv);
     payload.extend_from_slice(&ciphertext);
@@ -79,7 +86,11 @@ pub fn seal_with_iv(key: &Key, iv: [u8; IV_LEN], plaintext: &[u8]) -> Result<Str
 /// `calldata` must be exactly the Base64 text (standard alphabet, `=` padding, no whitespace or
 /// line breaks). Any input gives either the plaintext or an [`EnvelopeError`]; nothing panics.
 pub fn open(key: &Key, calldata: &str) -> Result<Vec<u8>, EnvelopeError> {
-    let payload = STANDARD.decode(calldata).map_err(|e| EnvelopeError::NotBase64 { problem: base64_problem(&e) })?;
+    let payload = STANDARD
+        .decode(calldata)
+        .map_err(|e| EnvelopeError::NotBase64 {
+            problem: base64_problem(&e),
+        })?;
     let len = payload.len();
     if len < MIN_PAYLOAD_BYTES {
         return Err(EnvelopeError::TooShort { len });
@@ -174,15 +185,26 @@ pub enum EnvelopeError {
 fn base64_problem(error: &base64::DecodeError) -> String {
     match error {
         base64::DecodeError::InvalidByte(offset, _) => {
-            format!("character {} is not in the Base64 alphabet (A-Z, a-z, 0-9, +, /, =)", offset + 1)
+            format!(
+                "character {} is not in the Base64 alphabet (A-Z, a-z, 0-9, +, /, =)",
+                offset + 1
+            )
         }
         base64::DecodeError::InvalidLength(len) => {
-            format!("it has {} characters; Base64 comes in groups of 4", grouped(*len))
+            format!(
+                "it has {} characters; Base64 comes in groups of 4",
+                grouped(*len)
+            )
         }
         base64::DecodeError::InvalidLastSymbol(offset, _) => {
-            format!("character {} ends the data with bits that should be zero", offset + 1)
+            format!(
+                "character {} ends the data with bits that should be zero",
+                offset + 1
+            )
         }
-        base64::DecodeError::InvalidPadding => "the = padding at the end is wrong or missing".to_owned(),
+        base64::DecodeError::InvalidPadding => {
+            "the = padding at the end is wrong or missing".to_owned()
+        }
     }
 }
 
@@ -215,17 +237,30 @@ mod tests {
         assert_eq!(sealed_len(MAX_PLAINTEXT_BYTES), 16 + 1_023 * 16);
         assert_eq!(sealed_len(MAX_PLAINTEXT_BYTES), MAX_PAYLOAD_BYTES);
         // One byte more fills the last block, so PKCS#7 needs a whole extra block.
-        assert_eq!(sealed_len(MAX_PLAINTEXT_BYTES + 1), MAX_PAYLOAD_BYTES + BLOCK_LEN);
+        assert_eq!(
+            sealed_len(MAX_PLAINTEXT_BYTES + 1),
+            MAX_PAYLOAD_BYTES + BLOCK_LEN
+        );
         // And no larger size can fit, since sealed_len never decreases.
-        let largest = (0..=MAX_PAYLOAD_BYTES).rev().find(|&n| sealed_len(n) <= MAX_PAYLOAD_BYTES);
+        let largest = (0..=MAX_PAYLOAD_BYTES)
+            .rev()
+            .find(|&n| sealed_len(n) <= MAX_PAYLOAD_BYTES);
         assert_eq!(largest, Some(MAX_PLAINTEXT_BYTES));
     }
 
     #[test]
     fn sealed_len_counts_iv_and_padding() {
-        assert_eq!(sealed_len(0), 32, "empty plaintext is one block of padding after the IV");
+        assert_eq!(
+            sealed_len(0),
+            32,
+            "empty plaintext is one block of padding after the IV"
+        );
         assert_eq!(sealed_len(15), 32);
-        assert_eq!(sealed_len(16), 48, "a full block still gets a block of padding");
+        assert_eq!(
+            sealed_len(16),
+            48,
+            "a full block still gets a block of padding"
+        );
     }
 
     #[test]
@@ -236,13 +271,19 @@ mod tests {
         assert_eq!(open(&key(), &calldata).unwrap(), fits);
 
         let too_big = vec![b'x'; MAX_PLAINTEXT_BYTES + 1];
-        assert_eq!(seal(&key(), &too_big), Err(EnvelopeError::PlaintextTooLarge { len: 16_368 }));
+        assert_eq!(
+            seal(&key(), &too_big),
+            Err(EnvelopeError::PlaintextTooLarge { len: 16_368 })
+        );
     }
 
     #[test]
     fn size_error_speaks_in_bytes_and_the_limit() {
         let err = EnvelopeError::PlaintextTooLarge { len: 16_400 };
-        assert_eq!(err.to_string(), "the notes take 16,400 bytes; call data holds at most 16,367");
+        assert_eq!(
+            err.to_string(),
+            "the notes take 16,400 bytes; call data holds at most 16,367"
+        );
     }
 
     #[test]
@@ -255,11 +296,23 @@ mod tests {
     #[test]
     fn open_reports_each_shape_problem() {
         let k = key();
-        assert!(matches!(open(&k, "not base64!"), Err(EnvelopeError::NotBase64 { .. })));
-        assert!(matches!(open(&k, "QUJD\n"), Err(EnvelopeError::NotBase64 { .. })), "no whitespace allowed");
+        assert!(matches!(
+            open(&k, "not base64!"),
+            Err(EnvelopeError::NotBase64 { .. })
+        ));
+        assert!(
+            matches!(open(&k, "QUJD\n"), Err(EnvelopeError::NotBase64 { .. })),
+            "no whitespace allowed"
+        );
         assert_eq!(open(&k, ""), Err(EnvelopeError::TooShort { len: 0 }));
-        assert_eq!(open(&k, &STANDARD.encode([0u8; 31])), Err(EnvelopeError::TooShort { len: 31 }));
-        assert_eq!(open(&k, &STANDARD.encode([0u8; 33])), Err(EnvelopeError::NotWholeBlocks { len: 33 }));
+        assert_eq!(
+            open(&k, &STANDARD.encode([0u8; 31])),
+            Err(EnvelopeError::TooShort { len: 31 })
+        );
+        assert_eq!(
+            open(&k, &STANDARD.encode([0u8; 33])),
+            Err(EnvelopeError::NotWholeBlocks { len: 33 })
+        );
         assert_eq!(
             open(&k, &STANDARD.encode(vec![0u8; MAX_PAYLOAD_BYTES + 16])),
             Err(EnvelopeError::PayloadTooLarge { len: 16_400 })
@@ -273,7 +326,10 @@ mod tests {
         let other = Key::from_bytes([1; 16]);
         let err = open(&other, &calldata).unwrap_err();
         assert_eq!(err, EnvelopeError::WrongKeyOrDamaged);
-        assert_eq!(err.to_string(), "the call data could not be opened: wrong key or damaged data");
+        assert_eq!(
+            err.to_string(),
+            "the call data could not be opened: wrong key or damaged data"
+        );
     }
 
     #[test]

@@ -37,12 +37,15 @@ impl Key {
             0 => Err(KeyError::Empty),
             HEX_CHARS => {
                 if let Some(index) = text.chars().position(|c| !c.is_ascii_hexdigit()) {
-                    return Err(KeyError::NotHex { position: index + 1 });
+                    return Err(KeyError::NotHex {
+                        position: index + 1,
+                    });
                 }
                 let mut bytes = [0u8; KEY_LEN];
                 // All 32 characters are ASCII hex digits, so this cannot fail; map the error
                 // anyway rather than assume.
-                hex::decode_to_slice(text, &mut bytes).map_err(|_| KeyError::NotHex { position: 1 })?;
+                hex::decode_to_slice(text, &mut bytes)
+                    .map_err(|_| KeyError::NotHex { position: 1 })?;
                 Ok(Key(bytes))
             }
             BASE64_CHARS => {
@@ -89,7 +92,9 @@ impl FromStr for Key {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
     /// Nothing but whitespace was given.
-    #[error("no key was given; the key must be 16 bytes: 32 hex characters or 24 Base64 characters")]
+    #[error(
+        "no key was given; the key must be 16 bytes: 32 hex characters or 24 Base64 characters"
+    )]
     Empty,
     /// The length fits neither form.
     #[error(
@@ -136,7 +141,10 @@ mod tests {
     fn parses_hex_in_either_case_and_trims_whitespace() {
         let lower = Key::parse(HEX).unwrap();
         let upper = Key::parse(&format!("  {}\n", HEX.to_uppercase())).unwrap();
-        assert_eq!(lower.bytes(), &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+        assert_eq!(
+            lower.bytes(),
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+        );
         assert_eq!(upper.bytes(), lower.bytes(), "hex case must not matter");
     }
 
@@ -168,7 +176,10 @@ mod tests {
             err.to_string(),
             "the key must be 16 bytes: 32 hex characters or 24 Base64 characters; this is 30 characters"
         );
-        assert!(Key::parse("a").unwrap_err().to_string().ends_with("this is 1 character"));
+        assert!(Key::parse("a")
+            .unwrap_err()
+            .to_string()
+            .ends_with("this is 1 character"));
     }
 
     #[test]
@@ -184,7 +195,10 @@ mod tests {
         assert_eq!(err, KeyError::NotHex { position: 31 });
         let message = err.to_string();
         assert!(message.contains("character 31"), "{message}");
-        assert!(!message.contains("ZQ") && !message.contains(text), "the key text must not leak: {message}");
+        assert!(
+            !message.contains("ZQ") && !message.contains(text),
+            "the key text must not leak: {message}"
+        );
     }
 
     #[test]
@@ -192,20 +206,33 @@ mod tests {
         // 32 characters, but "é" is two bytes in UTF-8: still a hex-length key with a bad digit.
         let text = "é00102030405060708090a0b0c0d0e0f";
         assert_eq!(text.chars().count(), 32);
-        assert_eq!(Key::parse(text).unwrap_err(), KeyError::NotHex { position: 1 });
+        assert_eq!(
+            Key::parse(text).unwrap_err(),
+            KeyError::NotHex { position: 1 }
+        );
     }
 
     #[test]
     fn base64_of_the_wrong_size_or_alphabet_is_refused() {
         // 24 Base64 characters without padding are 18 bytes.
-        assert_eq!(Key::parse("AAECAwQFBgcICQoLDA0ODxAR").unwrap_err(), KeyError::NotBase64);
+        assert_eq!(
+            Key::parse("AAECAwQFBgcICQoLDA0ODxAR").unwrap_err(),
+            KeyError::NotBase64
+        );
         // URL-safe alphabet is not accepted.
-        assert_eq!(Key::parse("AAECAwQFBgcICQoLDA0OD_==").unwrap_err(), KeyError::NotBase64);
+        assert_eq!(
+            Key::parse("AAECAwQFBgcICQoLDA0OD_==").unwrap_err(),
+            KeyError::NotBase64
+        );
     }
 
     #[test]
     fn errors_never_contain_the_key_text() {
-        for text in ["secret-key-text", "AAECAwQFBgcICQoLDA0OD_==", "000102030405060708090a0b0c0d0eZQ"] {
+        for text in [
+            "secret-key-text",
+            "AAECAwQFBgcICQoLDA0OD_==",
+            "000102030405060708090a0b0c0d0eZQ",
+        ] {
             let message = Key::parse(text).unwrap_err().to_string();
             assert!(!message.contains(text), "{message}");
         }

@@ -451,11 +451,18 @@ impl Desk {
             return Err(e);
         }
         tracing::info!(agent = v.agent_id.get(), "signed in");
+        // After a restart in the middle of a call, the call comes back on the card.
+        let call = current_call(&client, self.now_ms()).await;
         self.update(|s| {
             s.session.phase = SessionPhase::SignedIn;
             s.session.health = Health::Connected;
-            s.call = None;
+            s.call = call.clone();
         });
+        if let Some(c) = &call {
+            if let Err(e) = self.inner.notes.with_store(|st| st.record_call(c, v.agent_id.get())) {
+                tracing::warn!("call history not updated: {e}");
+            }
+        }
         if form.remember && !used_saved {
             if let Some(a) = &account {
                 if let Err(e) = self.inner.secrets.set(a, &form.password) {
@@ -477,6 +484,7 @@ impl Desk {
             }
         }
         self.load_call_data_key(demo);
+        self.refresh_notes();
         crate::notes::outbox::ensure_started(self);
         let poller = tokio::spawn(poll_loop(self.clone(), client.clone(), v.request, platform_only));
         if let Ok(mut r) = self.inner.running.lock() {
@@ -657,6 +665,13 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                 match sign_in_again(&desk, &client, &request, platform_only).await {
                     Ok(()) => {
                         tracing::info!(cause, "signed in again");
+                        if board.call.as_ref().is_none_or(|c| c.state == CallState::Ended) {
+                            if let Some(call) = current_call(&client, desk.now_ms()).await {
+                                board.call = Some(call);
+                                desk.update(|s| s.call = board.call.clone());
+                                desk.refresh_notes();
+                            }
+                        }
                         restored_at = Some(tokio::time::Instant::now());
                         desk.update(|s| {
                             s.session.health = Health::Connected;
@@ -755,6 +770,37 @@ async fn sign_in_again(
                 backoff = (backoff * 2).min(BACKOFF_CAP);
             }
             Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// The call the gateway says the agent is in, as a card (`None` when idle, or when the query
+/// fails: it only restores a card, and polling goes on either way).
+async fn current_call(client: &GatewayClient, now_ms: i64) -> Option<CallView> {
+    match client.current_call().await {
+        Ok(Some(info)) => {
+            tracing::info!(call = %info.callid, "the agent is in a call; it is back on the card");
+            let state = if info.answered() { CallState::Talking } else { CallState::Ringing };
+            // The query does not say the direction (the meaning of `callfeature` values is not
+            // in our copy of the vendor docs): shown as inbound.
+            let direction = Direction::Inbound;
+            Some(CallView {
+                call_id: info.callid,
+                caller: info.caller,
+                callee: info.called,
+                direction,
+                state,
+                offered_at_ms: info.begintime.filter(|t| *t > 0).unwrap_or(now_ms),
+                answered_at_ms: info.begintime.filter(|t| *t > 0),
+                ended_at_ms: None,
+                ended_by: None,
+                actions: crate::call::actions_for(state, direction),
+            })
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!("the current call could not be read: {e}");
+            None
         }
     }
 }

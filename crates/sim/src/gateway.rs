@@ -16,7 +16,8 @@
 //! - `forcelogin` replaces an existing session (the old Guid stops working).
 //!
 //! Agent states and call control are in `agent_ops`, call-associated data (`setcalldataex`,
-//! `appdata`) in `calldata`, injected faults in `faults`.
+//! `appdata`) in `calldata`, injected faults in `faults`, and the harness the handler tests share
+//! in `test_desk`.
 //!
 //! Bodies are the raw fixtures in `crates/aicc/tests/fixtures/gateway/`, edited as JSON values.
 
@@ -81,8 +82,11 @@ pub(crate) use fixture;
 
 mod agent_ops;
 mod calldata;
+mod callinfo;
 mod faults;
 pub use faults::Fault;
+#[cfg(test)]
+pub(super) mod test_desk;
 
 fn load(text: &str) -> Value {
     // The fixtures are part of this crate's build; a broken one is a build-time mistake that the
@@ -357,6 +361,7 @@ pub fn router(control: GatewayControl) -> Router {
         .route("/agentgateway/resource/agentevent/{agentid}", get(poll))
         .merge(agent_ops::routes())
         .merge(calldata::routes())
+        .merge(callinfo::routes())
         // Faults stand in front of the vendor routes only; the control routes always answer.
         .layer(axum::middleware::from_fn_with_state(control.clone(), faults::apply));
     Router::new()

@@ -1,6 +1,7 @@
 //! Commands, one file per area. Each is args → desk → `Result<_, IpcError>` and nothing more.
 
 mod call;
+mod notes;
 mod session;
 mod settings;
 
@@ -19,5 +20,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         settings::get_settings,
         settings::set_language,
         settings::forget_password,
+        notes::attach_note,
+        notes::call_history,
+        notes::set_call_data_key,
+        notes::forget_call_data_key,
     ]
 }

@@ -10,7 +10,7 @@ use tauri::State;
 use crate::error::IpcError;
 
 /// Runs `f` with the desk on a blocking thread.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     desk: &Desk,
     f: impl FnOnce(Desk) -> Result<T, DeskError> + Send + 'static,
 ) -> Result<T, IpcError> {

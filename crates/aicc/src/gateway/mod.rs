@@ -19,12 +19,14 @@
 //! redacted) and never returned to callers.
 
 mod calldata;
+mod callinfo;
 mod client;
 mod error;
 mod events;
 mod types;
 
 pub use calldata::CALL_DATA_MAX_BYTES;
+pub use callinfo::CallInfo;
 pub use client::{GatewayClient, GatewayConfig, StateRequest, POLL_READ_TIMEOUT};
 pub use error::{GatewayError, RetryKind};
 pub use events::{CallParty, GatewayEvent};

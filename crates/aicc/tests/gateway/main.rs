@@ -259,3 +259,37 @@ async fn a_reset_connection_is_a_network_failure() {
     assert_eq!(e.retry_kind(), RetryKind::NetworkFailure, "a broken-off answer is retried like a network failure: {e}");
     assert!(c.poll_event().await.is_ok(), "the next poll goes through");
 }
+
+/// Conformance: the current-call answer, with `called` typed as a number as the vendor's table
+/// says, and the idle answer with an empty `result`.
+#[test]
+fn current_call_answers_parse() {
+    let info: CallInfo = serde_json::from_value(fixture("callinfo_response.json")["result"].clone()).unwrap();
+    assert_eq!(info.callid, "1732250000-0007");
+    assert_eq!(info.called, "40038", "a numeric `called` is read as text");
+    assert!(info.answered());
+    assert_eq!(fixture("callinfo_idle_response.json")["result"], serde_json::json!({}));
+}
+
+/// After a sign-in in the middle of a call (an app restarted mid-call), the gateway names the
+/// call, ringing or answered; with no call it names none.
+#[tokio::test]
+async fn the_current_call_is_read_after_sign_in() {
+    let sim = sim(100).await;
+    let c = client(&sim.gateway_url);
+    c.sign_in(&request("pw")).await.unwrap();
+    assert_eq!(c.current_call().await.unwrap(), None);
+    sim.gateway.play_inbound_call(
+        291,
+        sidekick_sim::gateway::CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("7-now".into()), ring_ms: 300, talk_ms: 60_000, auto_answer: true },
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let ringing = c.current_call().await.unwrap().expect("a ringing call");
+    assert_eq!((ringing.callid.as_str(), ringing.caller.as_str(), ringing.answered()), ("7-now", "13500000001", false));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let c2 = client(&sim.gateway_url);
+    c2.force_sign_in(&request("pw")).await.unwrap();
+    let talking = c2.current_call().await.unwrap().expect("the call outlives the session");
+    assert!(talking.answered());
+    assert_eq!(talking.called, "40038");
+}

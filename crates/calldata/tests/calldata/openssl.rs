@@ -45,15 +45,28 @@ fn openssl_enc(decrypt: bool, key_hex: &str, iv_hex: &str, input: &[u8]) -> Vec<
     let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
     let output = child.wait_with_output().expect("openssl runs");
-    writer.join().expect("writer thread").expect("input written to openssl");
-    assert!(output.status.success(), "openssl failed: {}", String::from_utf8_lossy(&output.stderr));
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("input written to openssl");
+    assert!(
+        output.status.success(),
+        "openssl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output.stdout
 }
 
 /// Plaintexts around every padding case and the size limit.
 fn plaintexts() -> Vec<Vec<u8>> {
-    let mut all: Vec<Vec<u8>> = (0..=33).map(|n| (0..n).map(|i| i as u8).collect()).collect();
-    all.push("Клиент просит перезвонить ☎ \"завтра\"\n".as_bytes().to_vec());
+    let mut all: Vec<Vec<u8>> = (0..=33)
+        .map(|n| (0..n).map(|i| i as u8).collect())
+        .collect();
+    all.push(
+        "Клиент просит перезвонить ☎ \"завтра\"\n"
+            .as_bytes()
+            .to_vec(),
+    );
     all.push(vec![b'x'; MAX_PLAINTEXT_BYTES]);
     all
 }
@@ -69,12 +82,22 @@ fn openssl_encrypts_to_the_same_base64() {
         let mut payload = iv.to_vec();
         payload.extend(openssl_enc(false, &key_hex, &hex::encode(iv), &plaintext));
         let ours = seal_with_iv(&test_key(), iv, &plaintext).unwrap();
-        assert_eq!(ours, STANDARD.encode(&payload), "{} bytes of plaintext", plaintext.len());
+        assert_eq!(
+            ours,
+            STANDARD.encode(&payload),
+            "{} bytes of plaintext",
+            plaintext.len()
+        );
     }
     for v in vectors() {
         let mut payload = v.iv().to_vec();
         payload.extend(openssl_enc(false, &v.key_hex, &v.iv_hex, &v.plaintext()));
-        assert_eq!(STANDARD.encode(&payload), v.calldata, "vector {:?} must still agree with openssl", v.name);
+        assert_eq!(
+            STANDARD.encode(&payload),
+            v.calldata,
+            "vector {:?} must still agree with openssl",
+            v.name
+        );
     }
 }
 
@@ -90,7 +113,12 @@ fn openssl_decrypts_what_seal_produced() {
         let payload = STANDARD.decode(&calldata).unwrap();
         let (iv, ciphertext) = payload.split_at(16);
         let decrypted = openssl_enc(true, &key.to_hex(), &hex::encode(iv), ciphertext);
-        assert_eq!(decrypted, plaintext, "{} bytes of plaintext", plaintext.len());
+        assert_eq!(
+            decrypted,
+            plaintext,
+            "{} bytes of plaintext",
+            plaintext.len()
+        );
     }
 }
 

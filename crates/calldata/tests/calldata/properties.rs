@@ -36,11 +36,18 @@ fn any_key() -> impl Strategy<Value = Key> {
 }
 
 fn any_document() -> impl Strategy<Value = NotesDocument> {
-    let note = (".{0,12}", -62_167_219_200_000i64..=253_402_300_799_999, any::<String>())
+    let note = (
+        ".{0,12}",
+        -62_167_219_200_000i64..=253_402_300_799_999,
+        any::<String>(),
+    )
         .prop_map(|(author, ms, text)| DocNote::new(author, ms, text));
-    (any::<u32>(), any::<String>(), proptest::collection::vec(note, 0..8)).prop_map(|(v, call_id, notes)| {
-        NotesDocument { v, call_id, notes }
-    })
+    (
+        any::<u32>(),
+        any::<String>(),
+        proptest::collection::vec(note, 0..8),
+    )
+        .prop_map(|(v, call_id, notes)| NotesDocument { v, call_id, notes })
 }
 
 proptest! {
@@ -173,14 +180,25 @@ proptest! {
 fn limit_boundary_is_exact() {
     let key = test_key();
     let at_limit = "é".repeat(MAX_PLAINTEXT_BYTES / 2) + "x"; // 8,183 two-byte characters + 1
-    assert_eq!(at_limit.len(), MAX_PLAINTEXT_BYTES, "counted in UTF-8 bytes, not characters");
+    assert_eq!(
+        at_limit.len(),
+        MAX_PLAINTEXT_BYTES,
+        "counted in UTF-8 bytes, not characters"
+    );
     let calldata = seal(&key, at_limit.as_bytes()).unwrap();
     assert_eq!(STANDARD.decode(&calldata).unwrap().len(), MAX_PAYLOAD_BYTES);
-    assert_eq!(calldata.len(), 21_848, "16,384 bytes are 5,462 Base64 groups of 4");
+    assert_eq!(
+        calldata.len(),
+        21_848,
+        "16,384 bytes are 5,462 Base64 groups of 4"
+    );
     assert_eq!(open(&key, &calldata).unwrap(), at_limit.as_bytes());
 
     let over = at_limit + "x";
     let err = seal(&key, over.as_bytes()).unwrap_err();
     assert_eq!(err, EnvelopeError::PlaintextTooLarge { len: 16_368 });
-    assert_eq!(err.to_string(), "the notes take 16,368 bytes; call data holds at most 16,367");
+    assert_eq!(
+        err.to_string(),
+        "the notes take 16,368 bytes; call data holds at most 16,367"
+    );
 }

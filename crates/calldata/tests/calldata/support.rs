@@ -35,15 +35,21 @@ impl Vector {
         match (&self.plaintext, &self.plaintext_hex) {
             (Some(text), None) => text.as_bytes().to_vec(),
             (None, Some(hex)) => hex::decode(hex).expect("vector plaintext_hex is hex"),
-            _ => panic!("vector {:?} must have exactly one of plaintext, plaintext_hex", self.name),
+            _ => panic!(
+                "vector {:?} must have exactly one of plaintext, plaintext_hex",
+                self.name
+            ),
         }
     }
 }
 
 pub fn vectors() -> Vec<Vector> {
-    let file: VectorFile =
-        serde_json::from_str(include_str!("../vectors.json")).expect("tests/vectors.json is well formed");
-    assert!(!file.vectors.is_empty(), "the vector file must not be empty");
+    let file: VectorFile = serde_json::from_str(include_str!("../vectors.json"))
+        .expect("tests/vectors.json is well formed");
+    assert!(
+        !file.vectors.is_empty(),
+        "the vector file must not be empty"
+    );
     file.vectors
 }
 

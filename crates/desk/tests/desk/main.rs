@@ -8,6 +8,7 @@ use sidekick_desk::secrets::{MemorySecrets, SecretStore};
 use sidekick_desk::*;
 use sidekick_sim::gateway::CallScript;
 
+mod crash;
 mod notes;
 
 async fn sim() -> sidekick_sim::SimHandle {

@@ -48,9 +48,11 @@ pub(super) enum LiveState {
 #[derive(Debug, Clone)]
 pub(super) struct LiveCall {
     pub(super) id: String,
-    caller: String,
-    called: String,
+    pub(super) caller: String,
+    pub(super) called: String,
     pub(super) state: LiveState,
+    /// When it was answered (epoch ms).
+    pub(super) answered_ms: Option<i64>,
 }
 
 fn refused(code: &str, message: &str) -> Value {
@@ -128,7 +130,7 @@ impl GatewayControl {
             let n = super::now_ms();
             format!("{}-{}", n / 1000, n % 10_000)
         });
-        let call = LiveCall { id: call_id.clone(), caller: script.caller.clone(), called: script.called.clone(), state: LiveState::Ringing };
+        let call = LiveCall { id: call_id.clone(), caller: script.caller.clone(), called: script.called.clone(), state: LiveState::Ringing, answered_ms: None };
         let this = self.clone();
         tokio::spawn(async move {
             let offered = this.on_agent(agent, |ag| {
@@ -151,6 +153,7 @@ impl GatewayControl {
                 let answered = this.on_agent(agent, |ag| match ag.call.as_mut() {
                     Some(c) if c.id == call.id && c.state == LiveState::Ringing => {
                         c.state = LiveState::Talking;
+                        c.answered_ms = Some(super::now_ms());
                         (true, answer_events(agent, c))
                     }
                     _ => (false, vec![]),
@@ -187,6 +190,16 @@ impl GatewayControl {
             });
         });
         call_id
+    }
+}
+
+impl GatewayControl {
+    /// The customer hangs up the agent's call, if there is one.
+    pub fn end_call(&self, agent: u32) {
+        self.on_agent(agent, |ag| match ag.call.take() {
+            Some(c) => ((), ending_events(agent, &c, true, Self::mode(ag))),
+            None => ((), vec![]),
+        });
     }
 }
 
@@ -354,6 +367,7 @@ async fn answer(
     operate(&ctl, &raw, &headers, |_, call, agent| {
         with_call(call, &[LiveState::Ringing], q.get("callid"), |c| {
             c.state = LiveState::Talking;
+            c.answered_ms = Some(super::now_ms());
             answer_events(agent, c)
         })
     })
@@ -394,83 +408,36 @@ async fn release(State(ctl): State<GatewayControl>, Path(raw): Path<String>, hea
 
 #[cfg(test)]
 mod tests {
-    use super::super::{router, GatewayRules};
+    use super::super::test_desk::Desk;
     use super::*;
-    use axum::body::Body;
-    use axum::http::Request;
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
 
-    struct Desk {
-        app: Router,
-        ctl: GatewayControl,
-        guid: String,
-    }
-
-    impl Desk {
-        async fn signed_in() -> Desk {
-            let ctl = GatewayControl::new(GatewayRules { poll_wait: Duration::from_millis(1), ..Default::default() });
-            ctl.add_agent(291, "pw");
-            let app = router(ctl.clone());
-            let req = Request::put("/agentgateway/resource/onlineagent/291").body(Body::from(r#"{"password":"pw","phonenum":"1"}"#)).unwrap();
-            let resp = app.clone().oneshot(req).await.unwrap();
-            let guid = resp.headers()["set-guid"].to_str().unwrap().trim_start_matches("JSESSIONID=").to_owned();
-            let d = Desk { app, ctl, guid };
-            assert_eq!(d.drain().await, ["AgentOther_InService", "AgentState_Ready"]);
-            d
-        }
-
-        async fn send(&self, method: &str, path: &str) -> String {
-            let req = Request::builder()
-                .method(method)
-                .uri(format!("/agentgateway/resource/{path}"))
-                .header("Guid", &self.guid)
-                .body(Body::empty())
-                .unwrap();
-            let resp = self.app.clone().oneshot(req).await.unwrap();
-            let body: Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
-            body["retcode"].as_str().unwrap().to_owned()
-        }
-
-        /// Every queued event type, in order (each poll answers one).
-        async fn drain(&self) -> Vec<String> {
-            self.drain_events().await.iter().map(|e| e["eventType"].as_str().unwrap().to_owned()).collect()
-        }
-
-        async fn drain_events(&self) -> Vec<Value> {
-            let mut out = Vec::new();
-            loop {
-                let req = Request::get("/agentgateway/resource/agentevent/291").header("Guid", &self.guid).body(Body::empty()).unwrap();
-                let resp = self.app.clone().oneshot(req).await.unwrap();
-                let body: Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
-                match body.get("event") {
-                    Some(e) => out.push(e.clone()),
-                    None => return out,
-                }
-            }
-        }
+    /// Agent 291 signed in, with the sign-in's confirmations read.
+    async fn signed_in() -> Desk {
+        let d = Desk::signed_in().await;
+        assert_eq!(d.drain().await, ["AgentOther_InService", "AgentState_Ready"]);
+        d
     }
 
     #[tokio::test(start_paused = true)]
     async fn agent_state_rules_and_confirmations() {
-        let d = Desk::signed_in().await;
+        let d = signed_in().await;
         let on = "onlineagent/291";
-        assert_eq!(d.send("POST", &format!("{on}/saybusy?reason=199")).await, "000-002", "busy reasons are 200–250");
-        assert_eq!(d.send("POST", &format!("{on}/saybusy?reason=251")).await, "000-002");
-        assert_eq!(d.send("POST", &format!("{on}/cancelbusy")).await, "100-009", "nothing to cancel");
-        assert_eq!(d.send("POST", &format!("{on}/saybusy?reason=210")).await, "0");
-        assert_eq!(d.send("POST", &format!("{on}/saybusy?reason=211")).await, "100-009", "re-busy needs prolong");
-        assert_eq!(d.send("POST", &format!("{on}/saybusy?reason=211&prolong=true")).await, "0");
-        assert_eq!(d.send("POST", &format!("{on}/cancelbusy")).await, "0");
-        assert_eq!(d.send("POST", &format!("{on}/rest/0/0")).await, "000-002", "a break lasts at least 1 s");
-        assert_eq!(d.send("POST", &format!("{on}/rest/86400/0")).await, "000-002", "and at most 86399 s");
-        assert_eq!(d.send("POST", &format!("{on}/rest/900/256")).await, "000-002", "causes are 0–255");
-        assert_eq!(d.send("POST", &format!("{on}/rest/900/7")).await, "0");
-        assert_eq!(d.send("POST", &format!("{on}/cancelwork")).await, "100-009");
-        assert_eq!(d.send("POST", &format!("{on}/cancelrest")).await, "0");
-        assert_eq!(d.send("POST", &format!("{on}/work")).await, "0");
-        assert_eq!(d.send("POST", &format!("{on}/cancelwork")).await, "0");
-        assert_eq!(d.send("POST", &format!("{on}/sayfree")).await, "0");
+        assert_eq!(d.retcode("POST", &format!("{on}/saybusy?reason=199"), "").await, "000-002", "busy reasons are 200–250");
+        assert_eq!(d.retcode("POST", &format!("{on}/saybusy?reason=251"), "").await, "000-002");
+        assert_eq!(d.retcode("POST", &format!("{on}/cancelbusy"), "").await, "100-009", "nothing to cancel");
+        assert_eq!(d.retcode("POST", &format!("{on}/saybusy?reason=210"), "").await, "0");
+        assert_eq!(d.retcode("POST", &format!("{on}/saybusy?reason=211"), "").await, "100-009", "re-busy needs prolong");
+        assert_eq!(d.retcode("POST", &format!("{on}/saybusy?reason=211&prolong=true"), "").await, "0");
+        assert_eq!(d.retcode("POST", &format!("{on}/cancelbusy"), "").await, "0");
+        assert_eq!(d.retcode("POST", &format!("{on}/rest/0/0"), "").await, "000-002", "a break lasts at least 1 s");
+        assert_eq!(d.retcode("POST", &format!("{on}/rest/86400/0"), "").await, "000-002", "and at most 86399 s");
+        assert_eq!(d.retcode("POST", &format!("{on}/rest/900/256"), "").await, "000-002", "causes are 0–255");
+        assert_eq!(d.retcode("POST", &format!("{on}/rest/900/7"), "").await, "0");
+        assert_eq!(d.retcode("POST", &format!("{on}/cancelwork"), "").await, "100-009");
+        assert_eq!(d.retcode("POST", &format!("{on}/cancelrest"), "").await, "0");
+        assert_eq!(d.retcode("POST", &format!("{on}/work"), "").await, "0");
+        assert_eq!(d.retcode("POST", &format!("{on}/cancelwork"), "").await, "0");
+        assert_eq!(d.retcode("POST", &format!("{on}/sayfree"), "").await, "0");
         let events = d.drain_events().await;
         let types: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
         assert_eq!(
@@ -487,26 +454,26 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_agent_answers_holds_takes_back_and_hangs_up() {
-        let d = Desk::signed_in().await;
+        let d = signed_in().await;
         let vc = "voicecall/291";
-        assert_eq!(d.send("PUT", &format!("{vc}/answer")).await, "100-009", "nothing rings");
+        assert_eq!(d.retcode("PUT", &format!("{vc}/answer"), "").await, "100-009", "nothing rings");
         d.ctl.play_inbound_call(
             291,
             CallScript { caller: "5".into(), called: "6".into(), call_id: Some("7-7".into()), ring_ms: 60_000, talk_ms: 60_000, auto_answer: false },
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert_eq!(d.drain().await, ["AgentOther_PhoneAlerting", "AgentEvent_Ringing"]);
-        assert_eq!(d.send("POST", "onlineagent/291/sayfree").await, "100-009", "no state change during a call");
-        assert_eq!(d.send("POST", &format!("{vc}/hold")).await, "100-009", "a ringing call cannot be held");
-        assert_eq!(d.send("PUT", &format!("{vc}/answer?callid=other")).await, "100-009", "wrong call id");
-        assert_eq!(d.send("PUT", &format!("{vc}/answer?callid=7-7")).await, "0");
+        assert_eq!(d.retcode("POST", "onlineagent/291/sayfree", "").await, "100-009", "no state change during a call");
+        assert_eq!(d.retcode("POST", &format!("{vc}/hold"), "").await, "100-009", "a ringing call cannot be held");
+        assert_eq!(d.retcode("PUT", &format!("{vc}/answer?callid=other"), "").await, "100-009", "wrong call id");
+        assert_eq!(d.retcode("PUT", &format!("{vc}/answer?callid=7-7"), "").await, "0");
         assert_eq!(d.drain().await, ["AgentOther_PhoneOffhook", "AgentState_Busy", "AgentEvent_Talking"]);
-        assert_eq!(d.send("POST", &format!("{vc}/hold")).await, "0");
+        assert_eq!(d.retcode("POST", &format!("{vc}/hold"), "").await, "0");
         let held = d.drain_events().await;
         assert_eq!((held[0]["eventType"].as_str(), &held[0]["content"]), (Some("AgentEvent_Hold"), &json!("7-7")));
-        assert_eq!(d.send("POST", &format!("{vc}/gethold?callid=7-7")).await, "0");
+        assert_eq!(d.retcode("POST", &format!("{vc}/gethold?callid=7-7"), "").await, "0");
         assert_eq!(d.drain().await, ["AgentEvent_Talking"]);
-        assert_eq!(d.send("DELETE", &format!("{vc}/release")).await, "0");
+        assert_eq!(d.retcode("DELETE", &format!("{vc}/release"), "").await, "0");
         assert_eq!(
             d.drain().await,
             ["AgentEvent_Call_Release", "AgentEvent_Customer_Release", "AgentOther_PhoneRelease", "AgentState_Ready"],
@@ -518,7 +485,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_unanswered_call_is_abandoned_by_the_caller() {
-        let d = Desk::signed_in().await;
+        let d = signed_in().await;
         d.ctl.play_inbound_call(
             291,
             CallScript { caller: "5".into(), called: "6".into(), call_id: Some("8-8".into()), ring_ms: 5000, talk_ms: 1000, auto_answer: false },

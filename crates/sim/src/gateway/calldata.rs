@@ -37,7 +37,7 @@ use rand::Rng as _;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{check_guid, envelope, load, param_error, with_guid, GatewayControl};
+use super::{check_guid, envelope, load, param_error, with_guid, Admitted, GatewayControl};
 
 /// Most original content the gateway keeps for one call (16 KB).
 const MAX_BYTES: usize = 16 * 1024;
@@ -101,7 +101,7 @@ impl GatewayControl {
             0 => (StatusCode::SERVICE_UNAVAILABLE, "injected fault").into_response(),
             1 => Json(json!({"message": "injected fault", "retcode": "100-007", "result": {}}))
                 .into_response(),
-            _ => reset_mid_answer(),
+            _ => super::faults::reset_response(),
         })
     }
 
@@ -109,19 +109,6 @@ impl GatewayControl {
     fn live_call_id(&self, agent: u32) -> Option<String> {
         self.with_agents(|a| a.get(&agent)?.call.as_ref().map(|c| c.id.clone()))
     }
-}
-
-/// An answer that breaks off in the middle of its body, as a reset connection does (the same
-/// technique as [`super::Fault::Reset`]).
-fn reset_mid_answer() -> Response {
-    let broken = futures_util::stream::iter([
-        Ok(Bytes::from_static(b"{\"message\":\"")),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "injected reset",
-        )),
-    ]);
-    axum::body::Body::from_stream(broken).into_response()
 }
 
 /// The vendor routes of this module.
@@ -145,6 +132,24 @@ pub(super) fn control_routes() -> Router<GatewayControl> {
             get(control_call_data),
         )
         .route("/_sim/gateway/calldata-faults", post(control_failure_rate))
+}
+
+/// What both call-data routes do first: the injected failure, which strikes before the gateway
+/// sees the request (like the global faults), then the agent id and the Guid. `Err` is the answer
+/// to give at once (boxed: a `Response` is large, and this is the rare path).
+fn admit(
+    ctl: &GatewayControl,
+    raw: &str,
+    headers: &HeaderMap,
+) -> Result<(u32, Admitted), Box<Response>> {
+    if let Some(failure) = ctl.call_data_failure() {
+        return Err(Box::new(failure));
+    }
+    let Some(agent) = super::agent_id(raw) else {
+        return Err(Box::new(param_error()));
+    };
+    let admitted = check_guid(ctl, agent, headers).map_err(|text| Box::new(envelope(text)))?;
+    Ok((agent, admitted))
 }
 
 fn no_such_call() -> Response {
@@ -193,16 +198,9 @@ async fn set_call_data(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Like the global faults, a failure strikes before the gateway sees the request.
-    if let Some(failure) = ctl.call_data_failure() {
-        return failure;
-    }
-    let Some(agent) = super::agent_id(&raw) else {
-        return param_error();
-    };
-    let admitted = match check_guid(&ctl, agent, &headers) {
-        Ok(a) => a,
-        Err(text) => return envelope(text),
+    let (agent, admitted) = match admit(&ctl, &raw, &headers) {
+        Ok(admitted) => admitted,
+        Err(answer) => return *answer,
     };
     let answer = match parse_set(&body) {
         None => {
@@ -238,15 +236,9 @@ async fn query_call_data(
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(failure) = ctl.call_data_failure() {
-        return failure;
-    }
-    let Some(agent) = super::agent_id(&raw) else {
-        return param_error();
-    };
-    let admitted = match check_guid(&ctl, agent, &headers) {
-        Ok(a) => a,
-        Err(text) => return envelope(text),
+    let (agent, admitted) = match admit(&ctl, &raw, &headers) {
+        Ok(admitted) => admitted,
+        Err(answer) => return *answer,
     };
     let encode = q
         .get("isEncodeResult")
@@ -303,84 +295,29 @@ async fn control_failure_rate(
 mod tests {
     use std::time::Duration;
 
-    use super::super::{router, CallScript, GatewayRules};
+    use super::super::test_desk::Desk;
     use super::*;
     use axum::body::Body;
     use axum::http::Request;
-    use http_body_util::BodyExt;
     use tower::ServiceExt;
 
-    struct Desk {
-        app: Router,
-        ctl: GatewayControl,
-        guid: String,
-    }
-
-    const SET: &str = "/agentgateway/resource/calldata/291/setcalldataex";
+    /// The `setcalldataex` route of agent 291, under `/agentgateway/resource/`.
+    const SET: &str = "calldata/291/setcalldataex";
 
     impl Desk {
-        async fn signed_in() -> Desk {
-            let ctl = GatewayControl::new(GatewayRules {
-                poll_wait: Duration::from_millis(1),
-                ..Default::default()
-            });
-            ctl.add_agent(291, "pw");
-            let app = router(ctl.clone());
-            let req = Request::put("/agentgateway/resource/onlineagent/291")
-                .body(Body::from(r#"{"password":"pw","phonenum":"1"}"#))
-                .unwrap();
-            let resp = app.clone().oneshot(req).await.unwrap();
-            let guid = resp.headers()["set-guid"]
-                .to_str()
-                .unwrap()
-                .trim_start_matches("JSESSIONID=")
-                .to_owned();
-            Desk { app, ctl, guid }
-        }
-
-        /// Plays a call that is answered at once and lasts `talk_ms`, and waits until it is up.
-        async fn call(&self, id: &str, talk_ms: u64) {
-            let script = CallScript {
-                caller: "5".into(),
-                called: "6".into(),
-                call_id: Some(id.into()),
-                ring_ms: 1,
-                talk_ms,
-                auto_answer: true,
-            };
-            self.ctl.play_inbound_call(291, script);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-
-        async fn send(&self, req: Request<Body>) -> (StatusCode, Result<Value, String>) {
-            let resp = self.app.clone().oneshot(req).await.unwrap();
-            let status = resp.status();
-            let body = match resp.into_body().collect().await {
-                Ok(b) => serde_json::from_slice(&b.to_bytes()).map_err(|e| e.to_string()),
-                Err(e) => Err(format!("broken body: {e}")),
-            };
-            (status, body)
-        }
-
         /// The retcode of a `setcalldataex` with this body.
         async fn set(&self, body: Value) -> String {
-            let req = Request::put(SET)
-                .header("Guid", &self.guid)
-                .body(Body::from(body.to_string()))
-                .unwrap();
-            let (_, body) = self.send(req).await;
-            body.unwrap()["retcode"].as_str().unwrap().to_owned()
+            self.retcode("PUT", SET, body.to_string()).await
         }
 
         /// The envelope of an `appdata` with this query.
         async fn get(&self, query: &str) -> Value {
-            let req = Request::get(format!(
-                "/agentgateway/resource/calldata/291/appdata?{query}"
-            ))
-            .header("Guid", &self.guid)
-            .body(Body::empty())
-            .unwrap();
-            self.send(req).await.1.unwrap()
+            self.envelope(
+                "GET",
+                &format!("calldata/291/appdata?{query}"),
+                Body::empty(),
+            )
+            .await
         }
     }
 
@@ -552,14 +489,11 @@ mod tests {
     async fn the_guid_is_checked_like_everywhere_else() {
         let d = Desk::signed_in().await;
         d.call("1-1", 60_000).await;
-        let req = Request::put(SET)
-            .header("Guid", "wrong")
-            .body(Body::from(r#"{"calldata":"x"}"#))
-            .unwrap();
+        let mut req = d.request("PUT", SET, r#"{"calldata":"x"}"#);
+        req.headers_mut().insert("Guid", "wrong".parse().unwrap());
         assert_eq!(d.send(req).await.1.unwrap()["retcode"], "000-003");
-        let req = Request::get("/agentgateway/resource/calldata/291/appdata?callId=1-1")
-            .body(Body::empty())
-            .unwrap();
+        let mut req = d.request("GET", "calldata/291/appdata?callId=1-1", Body::empty());
+        req.headers_mut().remove("Guid");
         assert_eq!(
             d.send(req).await.1.unwrap()["retcode"],
             "000-003",
@@ -573,10 +507,7 @@ mod tests {
         let d = Desk::signed_in().await;
         d.call("1-1", 600_000).await;
         tokio::time::advance(Duration::from_secs(61)).await;
-        let req = Request::put(SET)
-            .header("Guid", &d.guid)
-            .body(Body::from(r#"{"calldata":"x"}"#))
-            .unwrap();
+        let req = d.request("PUT", SET, r#"{"calldata":"x"}"#);
         let resp = d.app.clone().oneshot(req).await.unwrap();
         assert!(
             resp.headers().contains_key("set-guid"),
@@ -592,15 +523,9 @@ mod tests {
         let mut kinds = std::collections::BTreeSet::new();
         for i in 0..60 {
             let req = if i % 2 == 0 {
-                Request::put(SET)
-                    .header("Guid", &d.guid)
-                    .body(Body::from(r#"{"calldata":"x"}"#))
-                    .unwrap()
+                d.request("PUT", SET, r#"{"calldata":"x"}"#)
             } else {
-                Request::get("/agentgateway/resource/calldata/291/appdata?callId=1-1")
-                    .header("Guid", &d.guid)
-                    .body(Body::empty())
-                    .unwrap()
+                d.request("GET", "calldata/291/appdata?callId=1-1", Body::empty())
             };
             let kind = match d.send(req).await {
                 (StatusCode::SERVICE_UNAVAILABLE, _) => "503".to_owned(),
@@ -619,12 +544,8 @@ mod tests {
             0,
             "a failed request never reached the gateway"
         );
-        let poll = Request::get("/agentgateway/resource/agentevent/291")
-            .header("Guid", &d.guid)
-            .body(Body::empty())
-            .unwrap();
         assert_eq!(
-            d.send(poll).await.1.unwrap()["retcode"],
+            d.retcode("GET", "agentevent/291", Body::empty()).await,
             "0",
             "other routes are untouched"
         );
@@ -670,10 +591,7 @@ mod tests {
             "a probability is at most 1"
         );
         assert_eq!(d.send(rate("1")).await.0, StatusCode::OK);
-        let req = Request::put(SET)
-            .header("Guid", &d.guid)
-            .body(Body::from(r#"{"calldata":"x"}"#))
-            .unwrap();
+        let req = d.request("PUT", SET, r#"{"calldata":"x"}"#);
         assert!(
             !matches!(d.send(req).await, (StatusCode::OK, Ok(ref b)) if b["retcode"] == "0"),
             "rate 1 fails every request"

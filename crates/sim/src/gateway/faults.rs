@@ -82,14 +82,17 @@ pub(super) async fn apply(State(ctl): State<GatewayControl>, req: Request, next:
             (status, "injected fault").into_response()
         }
         Some(Fault::Retcode(code)) => Json(json!({"message": "injected fault", "retcode": code, "result": {}})).into_response(),
-        Some(Fault::Reset) => {
-            // The status line and headers go out; then the body stream fails and the server drops
-            // the connection before the answer is complete.
-            let broken = futures_util::stream::iter([
-                Ok(axum::body::Bytes::from_static(b"{\"message\":\"")),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")),
-            ]);
-            axum::body::Body::from_stream(broken).into_response()
-        }
+        Some(Fault::Reset) => reset_response(),
     }
+}
+
+/// An answer that breaks off in the middle of its body, as a reset connection does: the status
+/// line and headers go out, then the body stream fails and the server drops the connection before
+/// the answer is complete. [`Fault::Reset`] and the call-data failure rate both answer with it.
+pub(super) fn reset_response() -> Response {
+    let broken = futures_util::stream::iter([
+        Ok(axum::body::Bytes::from_static(b"{\"message\":\"")),
+        Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")),
+    ]);
+    axum::body::Body::from_stream(broken).into_response()
 }

@@ -14,7 +14,11 @@ session: SessionView,
 /**
  * The call on the card: the live one, or the last one once it ended; `None` before the first.
  */
-call: CallView | null, };
+call: CallView | null, 
+/**
+ * The notes of the call on the card.
+ */
+notes: CallNotes | null, };
 
 export type SessionView = { 
 /**
@@ -83,6 +87,92 @@ code: number,
  * What the agent sees, for example "Training".
  */
 label: string, };
+
+export type CallNotes = { 
+/**
+ * The call they belong to.
+ */
+callId: string, 
+/**
+ * In the order they were typed.
+ */
+notes: Array<NoteView>, 
+/**
+ * The most bytes the call's notes document may take (16,367).
+ */
+maxBytes: number, 
+/**
+ * The bytes the document takes with one more note whose text is empty. A new note of text
+ * `t` fits when `base_bytes + json_escaped_len(t) <= max_bytes`, where `json_escaped_len` is
+ * the UTF-8 length of `t` as a JSON string without its quotes.
+ */
+baseBytes: number, 
+/**
+ * Why notes cannot be attached now (no call-data key, no store), if so.
+ */
+unavailable: string | null, };
+
+export type NoteView = { 
+/**
+ * Stable id: the order notes were typed in.
+ */
+id: number, 
+/**
+ * The agent who typed it.
+ */
+author: number, 
+/**
+ * When it was typed (epoch ms).
+ */
+atMs: number, 
+/**
+ * The note.
+ */
+text: string, 
+/**
+ * Where its delivery stands.
+ */
+delivery: Delivery, 
+/**
+ * Why it failed, was not attached, or is being retried.
+ */
+reason: string | null, };
+
+export type Delivery = "pending" | "sending" | "confirmed" | "failed" | "notAttached";
+
+export type HistoryCall = { 
+/**
+ * The platform's call id.
+ */
+callId: string, 
+/**
+ * Calling number.
+ */
+caller: string, 
+/**
+ * Called number.
+ */
+callee: string, 
+/**
+ * Inbound or outbound.
+ */
+direction: Direction, 
+/**
+ * When it reached the agent (epoch ms).
+ */
+offeredAtMs: number, 
+/**
+ * When it was answered.
+ */
+answeredAtMs: number | null, 
+/**
+ * When it ended.
+ */
+endedAtMs: number | null, 
+/**
+ * Its notes, decrypted, in the order they were typed.
+ */
+notes: Array<NoteView>, };
 
 export type ErrorCode = "invalidInput" | "gatewayUnreachable" | "gatewayRefused" | "alreadySignedIn" | "sessionLost" | "sessionRestored" | "notSignedIn" | "busy" | "storage" | "internal";
 
@@ -188,7 +278,11 @@ passwordSaved: boolean,
  * The operating system's language as a BCP 47 tag (`ru-RU`, `en-GB`), which `auto` follows;
  * `None` when the system does not say.
  */
-systemLanguage: string | null, };
+systemLanguage: string | null, 
+/**
+ * Whether the OS keychain holds the deployment's call-data key (never the key itself).
+ */
+callDataKeySaved: boolean, };
 
 export type Language = "auto" | "en" | "ru";
 
@@ -243,6 +337,10 @@ export interface Commands {
   get_settings: { args: Record<string, never>; result: SettingsView; fallible: true };
   set_language: { args: { language: Language }; result: SettingsView; fallible: true };
   forget_password: { args: Record<string, never>; result: SettingsView; fallible: true };
+  attach_note: { args: { text: string }; result: DeskSnapshot; fallible: true };
+  call_history: { args: Record<string, never>; result: Array<HistoryCall>; fallible: true };
+  set_call_data_key: { args: { key: string }; result: SettingsView; fallible: true };
+  forget_call_data_key: { args: Record<string, never>; result: SettingsView; fallible: true };
 }
 
 /** Event names the backend emits, with their payloads. */
