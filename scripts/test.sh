@@ -30,10 +30,12 @@ KEYRING_HOME=$(mktemp -d)
 export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 HOME=$KEYRING_HOME SIDEKICK_KEYCHAIN_TEST=1 dbus-run-session -- scripts/with-keyring.sh \
   cargo test --workspace --exclude e2e
-rm -rf "$KEYRING_HOME"
 
-step "end to end: real window under Xvfb"
+step "end to end: real window under Xvfb, real keychain"
 cargo build --workspace --bins
-# Each app launch gets its own empty XDG config/data dirs (see tests/support.rs).
-xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p e2e -- --test-threads=1
+# Each app launch gets its own empty XDG config/data dirs (see tests/support.rs); the app keeps
+# its secrets (the call-data key) in the same throwaway GNOME Keyring.
+HOME=$KEYRING_HOME dbus-run-session -- scripts/with-keyring.sh \
+  xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p e2e -- --test-threads=1
+rm -rf "$KEYRING_HOME"
 step "all tests passed (screenshots in target/e2e/)"

@@ -232,3 +232,86 @@ async fn bad_configuration_is_explained_in_the_window() {
     app.wait_text_containing("[data-testid=form-error]", "https://", PATIENCE).await;
     app.close().await;
 }
+
+/// Notes end to end, with the real OS keychain: the agent enters the deployment's call-data key
+/// in Settings, signs in, types a note on a live call and sees it attached. Then the gateway goes
+/// down (the simulator is frozen), two more notes are typed and wait; the gateway comes back and
+/// both are delivered without a click. The call's data on the gateway opens, with the key, to the
+/// three notes exactly as typed. Afterwards neither the note texts, the key, the password nor any
+/// Guid is in the app's log (debug level) or in any file it wrote (the SQLite store included).
+#[tokio::test]
+async fn notes_are_attached_and_survive_a_gateway_outage() {
+    const PASSWORD: &str = "pw-296-Notes";
+    const KEY_HEX: &str = "5e1dc0ffee00112233445566778899aa";
+    let notes = [
+        "Customer wants a refund for order 4711 — \"urgent\"",
+        "Перезвонить завтра после 10:00",
+        "Promised an email with the return label ✓",
+    ];
+    let sim = Sim::start(&["296:pw-296-Notes"]).await;
+    let app = App::launch(&[]).await;
+    app.wait_attr("[data-testid=signin-form]", "data-testid", "signin-form", PATIENCE).await;
+    app.click("#open-settings").await;
+    app.fill("#call-data-key", KEY_HEX).await;
+    app.click("#save-call-data-key").await;
+    app.wait_attr("[data-testid=settings-call-data-key]", "data-saved", "true", PATIENCE).await;
+    let shown = app.client.find(fantoccini::Locator::Css("#call-data-key")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(shown.as_deref(), Some(""), "a saved key is never shown back");
+    app.shot("notes-key-saved").await;
+    app.click("#close-settings").await;
+
+    sign_in(&app, &sim.gateway_url, "296", PASSWORD, "40043").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    sim.play_call(296, json!({"caller": "+7 495 111-22-33", "called": "40043", "callId": "notes-1", "ringMs": 300, "talkMs": 600000})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+
+    app.fill("#note-text", notes[0]).await;
+    app.click("#note-attach").await;
+    app.wait_attr("[data-testid=note]:nth-child(1)", "data-delivery", "confirmed", PATIENCE).await;
+    app.shot("notes-attached").await;
+
+    sim.pause();
+    for text in &notes[1..] {
+        app.fill("#note-text", text).await;
+        app.click("#note-attach").await;
+    }
+    app.wait_attr("[data-testid=note]:nth-child(3)", "data-delivery", "sending", PATIENCE).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let second = app.client.find(fantoccini::Locator::Css("[data-testid=note]:nth-child(2)")).await.unwrap();
+    assert_ne!(second.attr("data-delivery").await.unwrap().as_deref(), Some("confirmed"), "nothing is confirmed while the gateway is down");
+    app.shot("notes-waiting").await;
+    let resumed = Instant::now();
+    sim.resume();
+    app.wait_attr("[data-testid=note]:nth-child(3)", "data-delivery", "confirmed", Duration::from_secs(60)).await;
+    app.wait_attr("[data-testid=note]:nth-child(2)", "data-delivery", "confirmed", PATIENCE).await;
+    println!("notes: both waiting notes confirmed {} ms after the gateway came back", resumed.elapsed().as_millis());
+    app.shot("notes-delivered").await;
+
+    let bytes = sim.call_data("notes-1").await.expect("the call carries data");
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let doc = sidekick_calldata::NotesDocument::open(&sidekick_calldata::Key::parse(KEY_HEX).unwrap(), &b64).unwrap();
+    let texts: Vec<&str> = doc.notes.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(texts, notes, "the call carries the three notes exactly as typed");
+
+    let guids = sim.issued_guids(296).await;
+    let (log, files) = app.close_and_collect().await;
+    assert!(log.contains("notes attached and confirmed"), "the log was captured, so the scan means something");
+    assert!(files.iter().any(|(p, _)| p.to_string_lossy().contains("notes.sqlite3")), "the notes store was written");
+    let mut needles: Vec<&str> = guids.iter().map(String::as_str).collect();
+    needles.extend([PASSWORD, KEY_HEX]);
+    needles.extend(notes);
+    let mut hits = Vec::new();
+    for n in &needles {
+        if log.contains(n) {
+            hits.push(format!("log contains {:.12}…", n));
+        }
+        for (path, bytes) in &files {
+            if bytes.windows(n.len()).any(|w| w == n.as_bytes()) {
+                hits.push(format!("{} contains {:.12}…", path.display(), n));
+            }
+        }
+    }
+    println!("secret scan after notes: {} needles × (log of {} bytes + {} files) → {} hits", needles.len(), log.len(), files.len(), hits.len());
+    assert!(hits.is_empty(), "found in plaintext: {hits:?}");
+}

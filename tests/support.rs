@@ -98,6 +98,32 @@ impl Sim {
 }
 
 impl Sim {
+    /// Freezes the simulator process (SIGSTOP): the gateway is "down" — connections hang
+    /// unanswered — but keeps its sessions and calls, as a gateway behind a dead link does.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused simulator run again (SIGCONT): the gateway is back.
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, sig: &str) {
+        let pid = self._proc.0.id().expect("sidekick-sim is running");
+        let ok = std::process::Command::new("kill").arg(sig).arg(pid.to_string()).status().expect("kill").success();
+        assert!(ok, "kill {sig} {pid} failed");
+    }
+
+    /// The call data the gateway holds for `call_id` (decoded bytes), if any was set.
+    pub async fn call_data(&self, call_id: &str) -> Option<Vec<u8>> {
+        let url = format!("{}_sim/gateway/calls/{call_id}/calldata", self.gateway_url);
+        let body: serde_json::Value = reqwest::get(url).await.expect("sim control").json().await.expect("json");
+        let b64 = body["base64"].as_str()?;
+        use base64::Engine;
+        Some(base64::engine::general_purpose::STANDARD.decode(b64).expect("the control route answers Base64"))
+    }
+
     /// Every Guid the simulated gateway issued to `agent`.
     pub async fn issued_guids(&self, agent: u32) -> Vec<String> {
         let url = format!("{}_sim/gateway/agents/{agent}/issued-guids", self.gateway_url);

@@ -485,13 +485,15 @@ impl Desk {
         }
         self.load_call_data_key(demo);
         self.refresh_notes();
-        crate::notes::outbox::ensure_started(self);
         let poller = tokio::spawn(poll_loop(self.clone(), client.clone(), v.request, platform_only));
         if let Ok(mut r) = self.inner.running.lock() {
             if let Some(old) = r.replace(Running { client, poller }) {
                 old.poller.abort();
             }
         }
+        // Notes saved before (an earlier session, a crash) go as soon as there is a session.
+        crate::notes::outbox::ensure_started(self);
+        self.inner.notes.wake.notify_one();
         Ok(self.snapshot())
     }
 
