@@ -40,7 +40,7 @@ pub fn commands() -> Vec<CommandSig> {
         sig("get_settings", vec![], SettingsView::name(), true),
         sig("set_language", vec![("language", Language::name())], SettingsView::name(), true),
         sig("forget_password", vec![], SettingsView::name(), true),
-        sig("attach_note", vec![("text", "string".into())], DeskSnapshot::name(), true),
+        sig("attach_note", vec![("callId", "string".into()), ("text", "string".into())], DeskSnapshot::name(), true),
         sig("call_history", vec![], format!("Array<{}>", HistoryCall::name()), true),
         sig("set_call_data_key", vec![("key", "string".into())], SettingsView::name(), true),
         sig("forget_call_data_key", vec![], SettingsView::name(), true),

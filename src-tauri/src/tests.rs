@@ -140,7 +140,7 @@ fn no_secret_crosses_ipc() {
         ..Default::default()
     };
     let sim = rt
-        .block_on(sidekick_sim::spawn(sidekick_sim::Scenario { agents: vec![(291, PASSWORD.into())], gateway: rules, port: 0 }))
+        .block_on(sidekick_sim::spawn(sidekick_sim::Scenario { agents: vec![(291, PASSWORD.into())], gateway: rules, ..Default::default() }))
         .unwrap();
     let payloads = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = payloads.clone();

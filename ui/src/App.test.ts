@@ -3,7 +3,7 @@ import { tick } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import type { CallView, DeskSnapshot, SessionView, StateChoice } from "./lib/backend";
-import { callActions, deskSnapshot, FakeBackend, withDerived } from "./lib/backend/fake";
+import { callActions, callNotes, deskSnapshot, FakeBackend, NO_KEY, withDerived } from "./lib/backend/fake";
 import { locale } from "./lib/i18n";
 
 const demoAgent = { phase: "signedIn", agentId: 1001, agentState: "ready", health: "connected", demo: true } as const;
@@ -37,7 +37,7 @@ describe("signed out", () => {
   it("shows the sign-in form prefilled from settings, and Try the demo starts the demo", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null },
+        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false },
       }),
     );
     await screen.findByTestId("signin-form");
@@ -87,7 +87,7 @@ describe("signed out", () => {
   it("sends the fields as they stand, even when a change fired no input event", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null },
+        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false },
       }),
     );
     await screen.findByTestId("signin-form");
@@ -109,7 +109,7 @@ describe("signed out", () => {
 
   it("asks before taking over a session held elsewhere, and forces only when told to", async () => {
     const backend = new FakeBackend({
-      settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null },
+      settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false },
     });
     const plain = backend.signIn.bind(backend);
     const forced: boolean[] = [];
@@ -140,12 +140,13 @@ describe("saved password", () => {
     language: "en",
     passwordSaved: true,
     systemLanguage: null,
+    callDataKeySaved: false,
   } as const;
   const input = (id: string) => document.querySelector<HTMLInputElement>(`#${id}`) as HTMLInputElement;
   const forgetButton = () => document.querySelector<HTMLButtonElement>("#forget-password");
 
   it("sends the remember checkbox, unchecked by default", async () => {
-    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null } }));
+    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null, callDataKeySaved: false } }));
     await screen.findByTestId("signin-form");
     const remember = screen.getByLabelText<HTMLInputElement>("Remember password on this computer");
     expect(remember.id).toBe("remember-password");
@@ -167,7 +168,7 @@ describe("saved password", () => {
   });
 
   it("offers no saved password when none is saved", async () => {
-    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null } }));
+    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null, callDataKeySaved: false } }));
     await screen.findByTestId("signin-form");
     expect(input("password").placeholder).toBe("");
     expect(forgetButton()).toBeNull();
@@ -309,7 +310,7 @@ describe("language", () => {
   it("follows the system language the backend reports when set to auto", async () => {
     renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "auto", passwordSaved: false, systemLanguage: "ru-RU" },
+        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "auto", passwordSaved: false, systemLanguage: "ru-RU", callDataKeySaved: false },
       }),
     );
     expect((await screen.findByText("Попробовать демо")).id).toBe("try-demo");
@@ -318,7 +319,7 @@ describe("language", () => {
   it("keeps an explicit choice over the system language", async () => {
     renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: "ru-RU" },
+        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: "ru-RU", callDataKeySaved: false },
       }),
     );
     expect((await screen.findByText("Try the demo")).id).toBe("try-demo");
@@ -422,7 +423,7 @@ describe("call control", () => {
   });
 
   it("speaks Russian", async () => {
-    const settings = { gatewayUrl: null, agentId: null, phoneNumber: null, language: "ru" as const, passwordSaved: false, systemLanguage: null };
+    const settings = { gatewayUrl: null, agentId: null, phoneNumber: null, language: "ru" as const, passwordSaved: false, systemLanguage: null, callDataKeySaved: false };
     const held = { ...ringing, state: "held" as const, actions: callActions("held", "inbound") };
     renderWith(new FakeBackend({ settings, snapshot: desk(demoAgent, held) }));
     await screen.findByTestId("call-card");
@@ -568,5 +569,233 @@ describe("agent state picker", () => {
     expect((await screen.findByTestId("action-error")).textContent).toContain("Reason code 200 is not configured.");
     expect(screen.getByTestId("status-state").dataset.state).toBe("ready");
     expect(screen.queryByTestId("state-pending"), "no pending mark after a refusal").toBeNull();
+  });
+});
+
+describe("notes", () => {
+  const talking = { ...ringing, state: "talking" as const, answeredAtMs: Date.now(), actions: callActions("talking", "inbound") };
+  const area = () => document.querySelector<HTMLTextAreaElement>("#note-text") as HTMLTextAreaElement;
+  const attach = () => document.querySelector<HTMLButtonElement>("#note-attach") as HTMLButtonElement;
+
+  it("attaches a note to the call on the card, and shows it as the desk delivers it", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: "busy" }, talking), deliverMs: 60 }));
+    await screen.findByTestId("call-card");
+    expect(screen.getByTestId("notes-list").children).toHaveLength(0);
+
+    await fireEvent.input(area(), { target: { value: "Wants the delivery moved to Friday" } });
+    await fireEvent.keyDown(area(), { key: "Enter", ctrlKey: true });
+
+    expect(backend.calls.find((c) => c.method === "attachNote")?.args).toEqual(["1732250000-0007", "Wants the delivery moved to Friday"]);
+    const note = await screen.findByTestId("note");
+    expect(note.textContent).toContain("Wants the delivery moved to Friday");
+    expect(note.dataset.delivery).toBe("pending");
+    await waitFor(() => expect(screen.getByTestId("note").dataset.delivery).toBe("confirmed"));
+    expect(area().value).toBe("");
+    expect(screen.queryByTestId("action-error"), "nothing went wrong").toBeNull();
+  });
+
+  it("shows a refused note's reason in the editor, not as a banner, and keeps the text", async () => {
+    const backend = new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: "busy" }, talking) });
+    backend.fail("attachNote", { code: "storage", message: "Notes cannot be saved: the disk is full" });
+    renderWith(backend);
+    await screen.findByTestId("call-card");
+    await fireEvent.input(area(), { target: { value: "Keep me" } });
+    await fireEvent.click(attach());
+
+    expect((await screen.findByTestId("note-error")).textContent).toContain("the disk is full");
+    expect(screen.queryByTestId("action-error")).toBeNull();
+    expect(area().value).toBe("Keep me");
+  });
+
+  it("keeps the call controls and lists the notes of the call in every delivery state", async () => {
+    const notes = (["pending", "sending", "confirmed", "failed", "notAttached"] as const).map((delivery, i) => ({
+      id: i + 1,
+      author: 1001,
+      atMs: Date.now(),
+      text: `Note ${i + 1}`,
+      delivery,
+      reason: delivery === "failed" ? "The gateway refused the call data (000-002)" : null,
+    }));
+    renderWith(new FakeBackend({ snapshot: withDerived(deskSnapshot(demoAgent, talking, callNotes(talking.callId, notes, 1001))) }));
+    await screen.findByTestId("call-card");
+    expect(screen.getAllByTestId("note").map((n) => n.dataset.delivery)).toEqual([
+      "pending",
+      "sending",
+      "confirmed",
+      "failed",
+      "notAttached",
+    ]);
+    expect(screen.getAllByTestId("note-delivery")[3]?.title).toBe("Not attached: The gateway refused the call data (000-002)");
+    expect(document.querySelector("#call-hangup")).not.toBeNull();
+  });
+
+  it("disables the editor when notes are unavailable", async () => {
+    renderWith(new FakeBackend({ snapshot: desk({ ...demoAgent, demo: false }, talking) }));
+    await screen.findByTestId("call-card");
+    expect(screen.getByTestId("notes-unavailable").textContent).toContain(NO_KEY);
+    expect(area().disabled).toBe(true);
+    expect(attach().disabled).toBe(true);
+  });
+
+  it("turns into the wrap-up view after the call: the editor stays, and says notes are kept, not attached", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: "busy" }, talking) }));
+    await screen.findByTestId("call-card");
+    expect(screen.queryByTestId("notes-ended")).toBeNull();
+    await fireEvent.click(document.querySelector("#call-hangup") as HTMLButtonElement);
+
+    await screen.findByTestId("notes-ended");
+    await fireEvent.input(area(), { target: { value: "Typed in wrap-up" } });
+    await fireEvent.click(attach());
+    await waitFor(() => expect(screen.getByTestId("note").dataset.delivery).toBe("notAttached"));
+    expect(screen.getByTestId("note-reason").textContent).toBe("Not attached: typed after the call ended. Kept here.");
+    expect(backend.current.call?.state).toBe("ended");
+  });
+
+  it("starts a fresh editor for the next call, so a draft never goes to another call", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, { ...talking, state: "ended", endedAtMs: Date.now() }) }));
+    await screen.findByTestId("call-card");
+    await fireEvent.input(area(), { target: { value: "Draft for the first call" } });
+    backend.emit(desk(demoAgent, { ...ringing, callId: "1732250000-0008" }));
+    await waitFor(() => expect(screen.getByTestId("call-id").textContent).toBe("1732250000-0008"));
+    expect(area().value).toBe("");
+  });
+});
+
+describe("call history", () => {
+  const ended = { ...ringing, state: "ended" as const, answeredAtMs: Date.now() - 65_000, endedAtMs: Date.now(), endedBy: "customer" as const };
+
+  it("opens from the status bar, lists calls newest first, and shows a call's notes when expanded", async () => {
+    const backend = new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: "busy" }, { ...ended, state: "talking", endedAtMs: null, endedBy: null }) });
+    renderWith(backend);
+    await screen.findByTestId("call-card");
+    await backend.attachNote("1732250000-0007", "First call's note");
+    await backend.hangUp();
+    backend.emit(desk(demoAgent, { ...ringing, callId: "1732250000-0008", caller: "+78120000000", offeredAtMs: Date.now() }));
+
+    const open = document.querySelector<HTMLButtonElement>("#open-history") as HTMLButtonElement;
+    expect(open.getAttribute("aria-label")).toBe("Call history");
+    await fireEvent.click(open);
+
+    const panel = await screen.findByTestId("history");
+    expect(backend.calls.map((c) => c.method)).toContain("callHistory");
+    expect(screen.getByTestId("call-card").closest("main")?.hidden, "the call card waits, hidden").toBe(true);
+    await waitFor(() => expect(screen.getAllByTestId("history-call")).toHaveLength(2));
+    const rows = screen.getAllByTestId("history-call");
+    expect(rows.map((r) => r.dataset.callId)).toEqual(["1732250000-0008", "1732250000-0007"]);
+    expect(rows[0]?.textContent).toContain("+78120000000");
+    expect(rows[0]?.querySelector("[data-testid=history-duration]")?.textContent?.trim()).toBe("In progress");
+    expect(rows[1]?.querySelector("[data-testid=history-note-count]")?.textContent?.trim()).toBe("1 note");
+    expect(rows[1]?.querySelector("[data-testid=history-duration]")?.textContent?.trim()).toMatch(/^01:0\d$/);
+    expect(panel.querySelector("[data-testid=note]"), "notes show only when asked").toBeNull();
+
+    const toggle = rows[1]?.querySelector("button") as HTMLButtonElement;
+    await fireEvent.click(toggle);
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    const note = rows[1]?.querySelector<HTMLElement>("[data-testid=note]");
+    expect(note?.textContent).toContain("First call's note");
+    expect(note?.dataset.delivery).toBe("confirmed");
+    expect(note?.querySelector("[data-testid=note-delivery]")?.getAttribute("title")).toBe("Attached to the call");
+
+    await fireEvent.click(document.querySelector("#close-history") as HTMLButtonElement);
+    expect(screen.queryByTestId("history")).toBeNull();
+    expect(screen.getByTestId("call-card").closest("main")?.hidden).toBe(false);
+  });
+
+  it("opens from the idle view and says when there are no calls", async () => {
+    renderWith(new FakeBackend({ snapshot: desk(demoAgent) }));
+    const idle = await screen.findByTestId("no-call");
+    const open = idle.querySelector<HTMLButtonElement>("#idle-open-history") as HTMLButtonElement;
+    expect(open.textContent?.trim()).toBe("Call history");
+    await fireEvent.click(open);
+    expect((await screen.findByTestId("history-empty")).textContent).toContain("No calls yet");
+    expect(document.querySelector("#open-history")?.getAttribute("aria-pressed"), "the status bar shows it open").toBe("true");
+  });
+
+  it("gives way to a call that starts ringing", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent) }));
+    await screen.findByTestId("no-call");
+    await fireEvent.click(document.querySelector("#open-history") as HTMLButtonElement);
+    await screen.findByTestId("history");
+    backend.emit(desk(demoAgent, ringing));
+    await waitFor(() => expect(screen.queryByTestId("history")).toBeNull());
+    expect(screen.getByTestId("call-card").dataset.state).toBe("ringing");
+  });
+
+  it("shows why the history could not be read", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent) });
+    backend.fail("callHistory", { code: "storage", message: "notes cannot be saved: the database is locked" });
+    renderWith(backend);
+    await screen.findByTestId("no-call");
+    await fireEvent.click(document.querySelector("#open-history") as HTMLButtonElement);
+    expect((await screen.findByTestId("history-error")).textContent).toContain("the database is locked");
+  });
+});
+
+describe("call-data key", () => {
+  const key = "00112233445566778899aabbccddeeff";
+  const keyInput = () => document.querySelector<HTMLInputElement>("#call-data-key") as HTMLInputElement;
+
+  async function openSettings(backend: FakeBackend) {
+    renderWith(backend);
+    await fireEvent.click(await screen.findByRole("button", { name: "Settings" }));
+    return screen.findByTestId("settings-call-data-key");
+  }
+
+  it("is write-only: saved through the backend, then the field is emptied and only 'Saved' shows", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent) });
+    const row = await openSettings(backend);
+    expect(row.dataset.saved).toBe("false");
+    expect(keyInput().type).toBe("password");
+    expect(document.querySelector("#forget-call-data-key")).toBeNull();
+    expect(screen.getByText("16 bytes: 32 hex characters or 24 Base64 characters, from your administrator.")).toBeTruthy();
+
+    await fireEvent.input(keyInput(), { target: { value: key } });
+    await fireEvent.click(document.querySelector("#save-call-data-key") as HTMLButtonElement);
+
+    expect(backend.calls.find((c) => c.method === "setCallDataKey")?.args).toEqual([key]);
+    await waitFor(() => expect(row.dataset.saved).toBe("true"));
+    expect(row.textContent).toContain("Saved");
+    expect(keyInput().value, "the key does not stay in the field").toBe("");
+    const fields = Array.from(document.querySelectorAll("input")).map((i) => i.value);
+    expect(fields.some((v) => v.includes(key)) || document.body.innerHTML.includes(key), "the key is nowhere in the page").toBe(
+      false,
+    );
+  });
+
+  it("shows what is wrong with a key and keeps it for fixing", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent) });
+    await openSettings(backend);
+    await fireEvent.input(keyInput(), { target: { value: "not-a-key" } });
+    await fireEvent.submit(keyInput().form as HTMLFormElement);
+
+    const error = await screen.findByTestId("call-data-key-error");
+    expect(error.textContent).toContain("The key must be 16 bytes: 32 hex characters or 24 Base64 characters; this is 9 characters");
+    expect(keyInput().value).toBe("not-a-key");
+    expect(backend.currentSettings.callDataKeySaved).toBe(false);
+  });
+
+  it("can be forgotten", async () => {
+    const backend = new FakeBackend({
+      snapshot: desk(demoAgent),
+      settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: true },
+    });
+    const row = await openSettings(backend);
+    expect(row.dataset.saved).toBe("true");
+    await fireEvent.click(document.querySelector("#forget-call-data-key") as HTMLButtonElement);
+    expect(backend.calls.map((c) => c.method)).toContain("forgetCallDataKey");
+    await waitFor(() => expect(row.dataset.saved).toBe("false"));
+    expect(row.textContent).toContain("Not set");
+  });
+
+  it("makes notes available in a session that had none", async () => {
+    const talking = { ...ringing, state: "talking" as const, answeredAtMs: Date.now(), actions: callActions("talking", "inbound") };
+    const backend = new FakeBackend({ snapshot: desk({ ...demoAgent, demo: false }, talking) });
+    await openSettings(backend);
+    await fireEvent.input(keyInput(), { target: { value: key } });
+    await fireEvent.click(document.querySelector("#save-call-data-key") as HTMLButtonElement);
+    await waitFor(() => expect(backend.currentSettings.callDataKeySaved).toBe(true));
+    await fireEvent.click(document.querySelector("#close-settings") as HTMLButtonElement);
+    expect(screen.queryByTestId("notes-unavailable")).toBeNull();
+    expect(document.querySelector<HTMLTextAreaElement>("#note-text")?.disabled).toBe(false);
   });
 });

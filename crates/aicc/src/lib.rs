@@ -3,11 +3,21 @@
 //! # Layout
 //!
 //! - [`gateway`]: the CC-Gateway agent interface (`/agentgateway/resource/...`): sign-in, the
-//!   `Guid` session header, long-polled agent events, sign-out.
+//!   `Guid` session header, long-polled agent events, call data, the agent's own recording,
+//!   sign-out.
+//! - [`odfs`]: the ODFS dialog engine (`/oifde/rest/...`), for one thing only: starting the
+//!   packet-capture recording of a call (`inaction` 7), with the tenant token it needs.
+//! - [`tls`]: how an endpoint's certificate is trusted; [`RetryKind`]: what a caller may do about
+//!   an error of either client.
 //!
-//! The ODFS (recording) and CC-FS (CDR export) modules arrive with their issues. This crate knows
-//! nothing of the desk or of Tauri: it speaks the wire format and classifies errors, nothing more.
+//! The CC-FS (CDR export) module arrives with its issue. This crate knows nothing of the desk or
+//! of Tauri: it speaks the wire format and classifies errors, nothing more.
 #![deny(missing_docs)]
 
+mod endpoint;
 pub mod gateway;
+pub mod odfs;
+mod retry;
 pub mod tls;
+
+pub use retry::RetryKind;

@@ -73,7 +73,7 @@ fn queue_notes(url: &str, gateway: &GatewayControl, dirs: &[PathBuf]) {
             })
             .await;
             for n in 0..NOTES_PER_CALL {
-                d.attach_note(format!("agent {agent} note {n:03}: callback about order {}", 1000 + n))
+                d.attach_note(&format!("drain-{agent}"), format!("agent {agent} note {n:03}: callback about order {}", 1000 + n))
                     .await
                     .expect("attach");
             }

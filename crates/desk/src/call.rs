@@ -127,6 +127,10 @@ impl CallBoard {
             | GatewayEvent::PhoneAlerting
             | GatewayEvent::PhoneOffhook
             | GatewayEvent::PhoneRelease
+            // Recording events drive the recording state, not the call card.
+            | GatewayEvent::Record(_)
+            | GatewayEvent::RecordFail(_)
+            | GatewayEvent::StopRecordDone(_)
             | GatewayEvent::Other { .. } => {}
         }
         if let Some(c) = self.call.as_mut() {

@@ -16,8 +16,9 @@
 //! - `forcelogin` replaces an existing session (the old Guid stops working).
 //!
 //! Agent states and call control are in `agent_ops`, call-associated data (`setcalldataex`,
-//! `appdata`) in `calldata`, injected faults in `faults`, and the harness the handler tests share
-//! in `test_desk`.
+//! `appdata`) in `calldata`, the agent's own recording (`recordplay/{agentid}/record`,
+//! `…/stoprecord`) in `recording`, injected faults in `faults`, and the harness the handler tests
+//! share in `test_desk`.
 //!
 //! Bodies are the raw fixtures in `crates/aicc/tests/fixtures/gateway/`, edited as JSON values.
 
@@ -84,6 +85,7 @@ mod agent_ops;
 mod calldata;
 mod callinfo;
 mod faults;
+mod recording;
 pub use faults::Fault;
 #[cfg(test)]
 pub(super) mod test_desk;
@@ -173,6 +175,8 @@ struct Inner {
     /// Call-associated data by call id. Kept apart from the agents because it outlives calls and
     /// sessions, as the platform's does.
     call_data: Mutex<calldata::CallDataStore>,
+    /// The agents' own recordings, tied to the call they record.
+    recordings: Mutex<recording::Recorder>,
 }
 
 impl Session {
@@ -212,7 +216,15 @@ fn now_ms() -> i64 {
 impl GatewayControl {
     /// A gateway with no agents.
     pub fn new(rules: GatewayRules) -> Self {
-        Self { inner: Arc::new(Inner { agents: Mutex::new(HashMap::new()), rules, faults: Mutex::default(), call_data: Mutex::default() }) }
+        Self {
+            inner: Arc::new(Inner {
+                agents: Mutex::new(HashMap::new()),
+                rules,
+                faults: Mutex::default(),
+                call_data: Mutex::default(),
+                recordings: Mutex::default(),
+            }),
+        }
     }
 
     /// The longest gap between two requests of the agent's current session that reached the
@@ -362,6 +374,7 @@ pub fn router(control: GatewayControl) -> Router {
         .merge(agent_ops::routes())
         .merge(calldata::routes())
         .merge(callinfo::routes())
+        .merge(recording::routes())
         // Faults stand in front of the vendor routes only; the control routes always answer.
         .layer(axum::middleware::from_fn_with_state(control.clone(), faults::apply));
     Router::new()
@@ -373,6 +386,7 @@ pub fn router(control: GatewayControl) -> Router {
         .route("/_sim/gateway/agents/{agentid}/issued-guids", get(control_issued_guids))
         .route("/_sim/gateway/clock-jump", post(control_clock_jump))
         .merge(calldata::control_routes())
+        .merge(recording::control_routes())
         .with_state(control)
 }
 

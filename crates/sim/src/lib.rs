@@ -5,14 +5,18 @@
 //! # Layout
 //!
 //! - [`gateway`]: Huawei CC-Gateway agent interface (sign-in with `Set-GUID`, long-polled events,
-//!   sign-out) with a control handle that plays scripted calls.
-//! - [`spawn`] binds every simulator on `127.0.0.1:0` and returns a [`SimHandle`].
+//!   call data, the agent's own recording, sign-out) with a control handle that plays scripted
+//!   calls.
+//! - [`odfs`]: the ODFS token service and packet-capture recording (`inaction` 7), on a port of
+//!   its own as the real one is a different server.
+//! - [`spawn`] binds every simulator on `127.0.0.1` and returns a [`SimHandle`].
 //!
 //! Control endpoints (for the standalone binary and E2E tests) live under `/_sim/`, a path no
 //! vendor uses.
 #![deny(missing_docs)]
 
 pub mod gateway;
+pub mod odfs;
 
 use std::net::SocketAddr;
 
@@ -23,10 +27,13 @@ pub struct Scenario {
     pub agents: Vec<(u32, String)>,
     /// The CC-Gateway's timing rules (poll wait, AUTHMODE, 2-minute sign-out).
     pub gateway: gateway::GatewayRules,
-    /// Port to bind (0 = any free port).
+    /// Port of the CC-Gateway simulator (0 = any free port).
     pub port: u16,
+    /// The ODFS tenant (app key and secret) and its token lifetime.
+    pub odfs: odfs::OdfsRules,
+    /// Port of the ODFS simulator (0 = any free port).
+    pub odfs_port: u16,
 }
-
 
 /// Running simulators.
 #[derive(Debug, Clone)]
@@ -35,24 +42,35 @@ pub struct SimHandle {
     pub gateway_url: String,
     /// Drives the gateway simulator (agents, calls).
     pub gateway: gateway::GatewayControl,
-    /// The bound address.
+    /// The bound address of the CC-Gateway simulator.
     pub addr: SocketAddr,
+    /// Base URL of the ODFS simulator, ending in `/`.
+    pub odfs_url: String,
+    /// Drives the ODFS simulator (refusals, token expiry, what was recorded).
+    pub odfs: odfs::OdfsControl,
 }
 
-/// Starts the simulators on `127.0.0.1:{scenario.port}` in the current tokio runtime. They stop
-/// when the runtime does.
+/// Starts the simulators on `127.0.0.1` (the CC-Gateway on `scenario.port`, ODFS on
+/// `scenario.odfs_port`) in the current tokio runtime. They stop when the runtime does.
 pub async fn spawn(scenario: Scenario) -> std::io::Result<SimHandle> {
     let control = gateway::GatewayControl::new(scenario.gateway);
     for (id, pw) in &scenario.agents {
         control.add_agent(*id, pw);
     }
-    let app = gateway::router(control.clone());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", scenario.port)).await?;
+    let addr = serve(gateway::router(control.clone()), scenario.port, "CC-Gateway").await?;
+    let odfs = odfs::OdfsControl::new(scenario.odfs);
+    let odfs_addr = serve(odfs::router(odfs.clone()), scenario.odfs_port, "ODFS").await?;
+    Ok(SimHandle { gateway_url: format!("http://{addr}/"), gateway: control, addr, odfs_url: format!("http://{odfs_addr}/"), odfs })
+}
+
+/// Serves `app` on `127.0.0.1:port` from a spawned task; returns the bound address.
+async fn serve(app: axum::Router, port: u16, name: &'static str) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!("simulator stopped: {e}");
+            tracing::error!("the {name} simulator stopped: {e}");
         }
     });
-    Ok(SimHandle { gateway_url: format!("http://{addr}/"), gateway: control, addr })
+    Ok(addr)
 }

@@ -10,8 +10,8 @@ use crate::error::IpcError;
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(level = "warn", Debug))]
-pub async fn attach_note(desk: State<'_, Desk>, text: String) -> Result<DeskSnapshot, IpcError> {
-    desk.attach_note(text).await.map_err(Into::into)
+pub async fn attach_note(desk: State<'_, Desk>, call_id: String, text: String) -> Result<DeskSnapshot, IpcError> {
+    desk.attach_note(&call_id, text).await.map_err(Into::into)
 }
 
 #[tauri::command]

@@ -8,6 +8,7 @@ use url::Url;
 
 use super::error::GatewayError;
 use super::events::GatewayEvent;
+use crate::endpoint::{self, snippet};
 use super::types::{AgentId, Envelope, RawEvent, SignInRequest, SignInResult};
 
 /// Read timeout of a long poll. The gateway holds a poll ~10 s when nothing is queued, so this
@@ -15,7 +16,6 @@ use super::types::{AgentId, Envelope, RawEvent, SignInRequest, SignInResult};
 pub const POLL_READ_TIMEOUT: Duration = Duration::from_secs(25);
 /// Timeout of every other request.
 pub(super) const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// `None` as the body of a request that has none.
 pub(super) const NO_BODY: Option<&()> = None;
 
@@ -56,21 +56,12 @@ impl GatewayClient {
     /// Builds a client. Refuses plain `http` to anything but loopback: agent credentials and the
     /// Guid must never cross a network unencrypted.
     pub fn new(config: GatewayConfig) -> Result<Self, GatewayError> {
-        let mut base_url = config.base_url;
-        check_scheme(&base_url)?;
-        if !base_url.path().ends_with('/') {
-            let p = format!("{}/", base_url.path());
-            base_url.set_path(&p);
-        }
-        let tls = crate::tls::client_config(&config.tls).map_err(|e| GatewayError::BadAddress(e.to_string()))?;
-        let http = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .connect_timeout(CONNECT_TIMEOUT)
-            // The ELB stickiness cookie (`huaweielbsession`) is kept per host by the cookie store.
-            .cookie_store(true)
-            .https_only(false)
-            .build()
-            .map_err(GatewayError::Transport)?;
+        let base_url = endpoint::base_url(config.base_url, "the gateway address").map_err(GatewayError::BadAddress)?;
+        // The ELB stickiness cookie (`huaweielbsession`) is kept per host by the cookie store.
+        let http = endpoint::http_client(&config.tls, true).map_err(|e| match e {
+            endpoint::SetupError::Trust(text) => GatewayError::BadAddress(text),
+            endpoint::SetupError::Client(e) => GatewayError::Transport(e),
+        })?;
         Ok(Self { http, base_url, agent_id: config.agent_id, guid: Arc::new(Mutex::new(None)) })
     }
 
@@ -314,30 +305,6 @@ fn guid_from_header(raw: &str) -> Option<String> {
     let v = v.strip_prefix("JSESSIONID=").unwrap_or(v);
     let v = v.split(';').next().unwrap_or("").trim();
     (!v.is_empty()).then(|| v.to_owned())
-}
-
-fn check_scheme(url: &Url) -> Result<(), GatewayError> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(url) => Ok(()),
-        "http" => Err(GatewayError::BadAddress(
-            "the gateway address must start with https:// (plain http is allowed only for a simulator on this computer)".into(),
-        )),
-        other => Err(GatewayError::BadAddress(format!("the gateway address must start with https://, not {other}://"))),
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-fn snippet(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned()
 }
 
 #[cfg(test)]

@@ -1,17 +1,6 @@
 //! Errors of the CC-Gateway client, each able to say what may help.
 
-/// What a caller may do about an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetryKind {
-    /// The network failed (refused, reset, timed out): retry with backoff.
-    NetworkFailure,
-    /// The gateway had a passing problem (internal error, DR switchover, HTTP 5xx): retry with backoff.
-    Transient,
-    /// The session is gone or its Guid is no longer accepted: sign in again.
-    SignInAgain,
-    /// Retrying the same request cannot help: a person must act (wrong password, bad input, …).
-    NeedsAttention,
-}
+pub use crate::RetryKind;
 
 /// An error talking to the CC-Gateway.
 #[derive(Debug, thiserror::Error)]
@@ -58,25 +47,7 @@ pub enum GatewayError {
 }
 
 fn transport_text(e: &reqwest::Error) -> String {
-    // rustls reports certificate problems deep in the chain ("invalid peer certificate: …").
-    let mut cause: Option<&dyn std::error::Error> = Some(e);
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if text.contains("certificate") {
-            return format!(
-                "the gateway's certificate is not trusted ({text}); an administrator can add its CA \
-                 bundle or pin its certificate"
-            );
-        }
-        cause = c.source();
-    }
-    if e.is_timeout() {
-        "the gateway did not answer in time".into()
-    } else if e.is_connect() {
-        "cannot connect to the gateway (is the address right and the server up?)".into()
-    } else {
-        "the connection to the gateway failed".into()
-    }
+    crate::endpoint::transport_text(e, "the gateway")
 }
 
 use RetryKind::{NeedsAttention as Attention, SignInAgain as Resign, Transient as Retry};

@@ -115,7 +115,7 @@ pub(crate) struct Envelope {
     #[serde(default)]
     pub message: Option<String>,
     /// "0" on success. Some builds send a number; both are accepted.
-    #[serde(deserialize_with = "string_or_number")]
+    #[serde(deserialize_with = "crate::endpoint::string_or_number")]
     pub retcode: String,
     #[serde(default)]
     pub result: Option<serde_json::Value>,
@@ -139,14 +139,6 @@ pub struct RawEvent {
     /// Epoch milliseconds; newer gateway versions only.
     #[serde(rename = "eventGenTime", default)]
     pub event_gen_time: Option<i64>,
-}
-
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) => Ok(s),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
-        other => Err(serde::de::Error::custom(format!("retcode must be a string, got {other}"))),
-    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! bodies served byte for byte, and against the simulator.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -11,88 +10,23 @@ use sidekick_sim::gateway::CallScript;
 use super::*;
 
 fn raw_fixture(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/tests/fixtures/gateway/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-/// One request as the stand-in gateway saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path_and_query: String,
-    guid: Option<String>,
-    body: Vec<u8>,
+    stub::raw_fixture("gateway", name)
 }
 
 /// A stand-in gateway answering with the vendor's example bodies exactly as the fixture files hold
-/// them (not re-serialized by any of our types), recording every request.
-async fn vendor_stub() -> (String, Arc<Mutex<Vec<Seen>>>) {
-    use http_body_util::{BodyExt, Full};
-    use hyper::body::Bytes;
-
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!(
-        "http://127.0.0.1:{}/",
-        listener.local_addr().unwrap().port()
-    );
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(
-                    move |req: hyper::Request<hyper::body::Incoming>| {
-                        let log = log.clone();
-                        async move {
-                            let method = req.method().to_string();
-                            let path_and_query = req
-                                .uri()
-                                .path_and_query()
-                                .map(|p| p.to_string())
-                                .unwrap_or_default();
-                            let guid = req
-                                .headers()
-                                .get("guid")
-                                .and_then(|v| v.to_str().ok())
-                                .map(str::to_owned);
-                            let body = req
-                                .into_body()
-                                .collect()
-                                .await
-                                .map(|b| b.to_bytes().to_vec())
-                                .unwrap_or_default();
-                            let answer = if path_and_query.contains("/setcalldataex") {
-                                raw_fixture("calldata_set_response.json")
-                            } else if path_and_query.contains("/appdata") {
-                                raw_fixture("calldata_query_response.json")
-                            } else {
-                                raw_fixture("signin_response.json")
-                            };
-                            log.lock().unwrap().push(Seen {
-                                method,
-                                path_and_query,
-                                guid,
-                                body,
-                            });
-                            let resp = hyper::Response::builder()
-                                .header("Set-GUID", "JSESSIONID=stub-guid.AgentGateway1")
-                                .body(Full::new(Bytes::from(answer)))
-                                .unwrap();
-                            Ok::<_, std::convert::Infallible>(resp)
-                        }
-                    },
-                );
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-                    .await;
-            });
-        }
-    });
-    (url, seen)
+/// them, recording every request.
+async fn vendor_stub() -> (String, stub::Log) {
+    let answer = |path_and_query: &str| {
+        let name = if path_and_query.contains("/setcalldataex") {
+            "calldata_set_response.json"
+        } else if path_and_query.contains("/appdata") {
+            "calldata_query_response.json"
+        } else {
+            "signin_response.json"
+        };
+        (200, raw_fixture(name))
+    };
+    stub::serve(answer, Some("JSESSIONID=stub-guid.AgentGateway1")).await
 }
 
 /// Conformance: the client sends the documented request and reads the vendor's example answers
@@ -151,7 +85,7 @@ async fn vendor_example_answers_parse() {
 }
 
 /// Signs in and plays a long call, polling until the agent is talking. Returns the call id.
-async fn in_a_call(sim: &sidekick_sim::SimHandle, c: &GatewayClient, call_id: &str) -> String {
+pub(super) async fn in_a_call(sim: &sidekick_sim::SimHandle, c: &GatewayClient, call_id: &str) -> String {
     c.sign_in(&request("pw")).await.unwrap();
     let script = CallScript {
         caller: "13500000001".into(),

@@ -6,6 +6,9 @@ use serde_json::Value;
 use sidekick_aicc::gateway::*;
 
 mod calldata;
+mod odfs;
+mod recording;
+mod stub;
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/gateway/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -41,6 +44,28 @@ fn vendor_shaped_events_parse() {
     // An event type Sidekick does not act on is kept as Other, never an error.
     assert_eq!(event_of("event_unknown_to_sidekick.json"), GatewayEvent::Other { event_type: "AgentEvent_Call_Out_Fail".into() });
     assert_eq!(event_of("event_customer_release.json"), GatewayEvent::CustomerRelease { call_id: "1455885056-1095".into() });
+    let recorded = RecordInfo {
+        call_id: "1455885056-1095".into(),
+        task_id: "5206".into(),
+        record_id: "Yc1v1a291d20260720t1102150".into(),
+        file_name: "Y:/1/5/20260720/291/1102150.V3".into(),
+        caller: "13500000001".into(),
+        called: "40038".into(),
+        location_id: "256".into(),
+        file_media_type: Some(1),
+    };
+    assert_eq!(event_of("event_record.json"), GatewayEvent::Record(recorded));
+    let GatewayEvent::RecordFail(failed) = event_of("event_record_fail.json") else { panic!("Record_Fail must type as RecordFail") };
+    assert_eq!((failed.call_id.as_str(), failed.task_id.as_str(), failed.location_id.as_str()), ("1455885056-1095", "5207", "65535"));
+    let stopped = RecordStop {
+        task_id: "5206".into(),
+        call_id: None,
+        begin_time: Some(1_784_529_735_000),
+        end_time: Some(1_784_529_772_000),
+        record_format: Some(3),
+        file_media_type: Some(1),
+    };
+    assert_eq!(event_of("event_stop_record_done.json"), GatewayEvent::StopRecordDone(stopped), "jsonKey arrays are ignored");
 }
 
 #[test]
@@ -60,7 +85,7 @@ async fn sim(poll_wait_ms: u64) -> sidekick_sim::SimHandle {
     sidekick_sim::spawn(sidekick_sim::Scenario {
         agents: vec![(291, "pw".into())],
         gateway: sidekick_sim::gateway::GatewayRules { poll_wait: Duration::from_millis(poll_wait_ms), ..Default::default() },
-        port: 0,
+        ..Default::default()
     })
     .await
     .unwrap()
@@ -133,7 +158,7 @@ async fn follows_guid_rotation_across_many_rotations() {
             auth_mode: AuthMode::Dynamic { interval: Duration::from_millis(20), lifetime: Duration::from_millis(600) },
             sign_out_after: Duration::from_secs(120),
         },
-        port: 0,
+        ..Default::default()
     })
     .await
     .unwrap();

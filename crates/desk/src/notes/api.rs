@@ -35,20 +35,34 @@ pub struct HistoryCall {
 }
 
 impl Desk {
-    /// Saves a note for the call on the card, then hands it to the outbox. The note is on disk
-    /// (sealed) when this returns. On a live call it will be attached; typed after the call
-    /// ended it is kept as "not attached". A note that would not fit in the call's data is
-    /// refused with the numbers, and nothing is saved (the editor keeps the text).
-    pub async fn attach_note(&self, text: String) -> Result<crate::model::DeskSnapshot, DeskError> {
+    /// Saves a note for the call `call_id` — the call on the card, or an earlier one of the
+    /// history — then hands it to the outbox. The note is on disk (sealed) when this returns. On
+    /// the live call it will be attached; typed after its call ended it is kept as "not
+    /// attached". A note that would not fit in the call's data is refused with the numbers, and
+    /// nothing is saved (the editor keeps the text).
+    ///
+    /// The call is named by the UI so that a draft typed for one call can never land on the next.
+    pub async fn attach_note(&self, call_id: &str, text: String) -> Result<crate::model::DeskSnapshot, DeskError> {
         if text.trim().is_empty() {
             return Err(DeskError::Invalid("Type the note first".into()));
         }
         let snap = self.snapshot();
-        let (Some(call), Some(agent_id)) = (snap.call, snap.session.agent_id) else {
-            return Err(DeskError::Invalid("Notes belong to a call, and there is no call on the card".into()));
+        let Some(agent_id) = snap.session.agent_id else {
+            return Err(DeskError::NotSignedIn);
         };
+        let on_card = snap.call.filter(|c| c.call_id == call_id);
+        let ended = match &on_card {
+            Some(c) => c.state == CallState::Ended,
+            None if self.inner.notes.with_store(|s| s.call(call_id))?.is_some() => true,
+            None => {
+                return Err(DeskError::Invalid(
+                    "Notes belong to a call, and that call is neither on the card nor in the history".into(),
+                ))
+            }
+        };
+        let call_id = call_id.to_owned();
         let notes = &self.inner.notes;
-        let view = notes.view(&call.call_id, agent_id);
+        let view = notes.view(&call_id, agent_id);
         if let Some(why) = view.unavailable {
             return Err(DeskError::Invalid(why));
         }
@@ -63,11 +77,10 @@ impl Desk {
             )));
         }
         let sealed = sidekick_calldata::seal(&key, text.as_bytes()).map_err(|e| DeskError::Invalid(e.to_string()))?;
-        let ended = call.state == CallState::Ended;
         let now = self.now_ms();
         let note = StoredNote {
             id: 0,
-            call_id: call.call_id.clone(),
+            call_id: call_id.clone(),
             agent_id,
             created_ms: now,
             sealed,
@@ -77,7 +90,7 @@ impl Desk {
             attempts: 0,
         };
         let id = notes.with_store(|s| s.add(&note, now))?;
-        tracing::info!(call = %call.call_id, note = id, text_bytes = text.len(), ended, "note saved");
+        tracing::info!(call = %call_id, note = id, text_bytes = text.len(), ended, "note saved");
         outbox::ensure_started(self);
         notes.wake.notify_one();
         self.refresh_notes();

@@ -57,7 +57,7 @@ async fn crash_child() {
     let typed = snap.notes.unwrap().notes.len();
     println!("CHILD resumed with {typed} notes");
     for i in typed..NOTES {
-        desk.attach_note(note_text(run, i)).await.expect("attach");
+        desk.attach_note(&call_id, note_text(run, i)).await.expect("attach");
         println!("ATTACHED {i}");
         tokio::time::sleep(Duration::from_millis(rand::thread_rng().gen_range(0..15))).await;
     }

@@ -15,7 +15,7 @@ async fn sim() -> sidekick_sim::SimHandle {
     sidekick_sim::spawn(sidekick_sim::Scenario {
         agents: vec![(291, "pw".into())],
         gateway: sidekick_sim::gateway::GatewayRules { poll_wait: Duration::from_millis(300), ..Default::default() },
-        port: 0,
+        ..Default::default()
     })
     .await
     .unwrap()

@@ -52,7 +52,7 @@ async fn a_note_is_attached_to_the_live_call_and_confirmed() {
     let desk = desk_with_key(None);
     on_a_call(&desk, &sim, "1-note").await;
     let text = "Wants a refund — заказ №42, \"urgent\"\nsecond line";
-    desk.attach_note(text.into()).await.unwrap();
+    desk.attach_note("1-note", text.into()).await.unwrap();
     let snap = until(&desk, "confirmed", |s| deliveries(s) == [Delivery::Confirmed]).await;
     let notes = snap.notes.unwrap();
     assert_eq!(notes.notes[0].text, text);
@@ -63,7 +63,7 @@ async fn a_note_is_attached_to_the_live_call_and_confirmed() {
     assert_eq!(doc.notes[0].text, text, "the call carries the note exactly as typed");
     assert_eq!(doc.notes[0].author, "291");
 
-    desk.attach_note("Second note".into()).await.unwrap();
+    desk.attach_note("1-note", "Second note".into()).await.unwrap();
     until(&desk, "both confirmed", |s| deliveries(s) == [Delivery::Confirmed, Delivery::Confirmed]).await;
     let doc = gateway_document(&sim, "1-note").unwrap();
     let texts: Vec<&str> = doc.notes.iter().map(|n| n.text.as_str()).collect();
@@ -76,8 +76,8 @@ async fn notes_wait_out_a_gateway_outage_and_go_by_themselves() {
     let desk = desk_with_key(None);
     on_a_call(&desk, &sim, "1-outage").await;
     sim.gateway.set_call_data_failure_rate(1.0);
-    desk.attach_note("one".into()).await.unwrap();
-    desk.attach_note("two".into()).await.unwrap();
+    desk.attach_note("1-outage", "one".into()).await.unwrap();
+    desk.attach_note("1-outage", "two".into()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let snap = desk.snapshot();
     assert!(deliveries(&snap).iter().all(|d| d.is_open()), "nothing confirmed while the gateway fails: {:?}", snap.notes);
@@ -109,7 +109,7 @@ async fn a_note_typed_after_the_call_is_kept_but_not_attached() {
         CallScript { caller: "1".into(), called: "2".into(), call_id: Some("1-short".into()), ring_ms: 100, talk_ms: 300, auto_answer: true },
     );
     until(&desk, "ended", |s| call_state(s) == Some(CallState::Ended)).await;
-    desk.attach_note("Callback tomorrow".into()).await.unwrap();
+    desk.attach_note("1-short", "Callback tomorrow".into()).await.unwrap();
     let snap = desk.snapshot();
     let n = &snap.notes.as_ref().unwrap().notes[0];
     assert_eq!(n.delivery, Delivery::NotAttached);
@@ -119,6 +119,24 @@ async fn a_note_typed_after_the_call_is_kept_but_not_attached() {
     let history = desk.call_history().unwrap();
     assert_eq!(history[0].call_id, "1-short");
     assert_eq!(history[0].notes[0].text, "Callback tomorrow", "kept in the history");
+
+    // The next call takes the card; a draft finished for the previous call still goes to that
+    // call (kept, not attached), never to the new one.
+    sim.gateway.play_inbound_call(
+        291,
+        CallScript { caller: "3".into(), called: "2".into(), call_id: Some("1-next".into()), ring_ms: 100, talk_ms: 600_000, auto_answer: true },
+    );
+    until(&desk, "next call", |s| s.call.as_ref().is_some_and(|c| c.call_id == "1-next")).await;
+    desk.attach_note("1-short", "Forgot: wants it by email".into()).await.unwrap();
+    let history = desk.call_history().unwrap();
+    let short = history.iter().find(|c| c.call_id == "1-short").unwrap();
+    assert_eq!(short.notes.iter().map(|n| (n.text.as_str(), n.delivery)).collect::<Vec<_>>(), [
+        ("Callback tomorrow", Delivery::NotAttached),
+        ("Forgot: wants it by email", Delivery::NotAttached)
+    ]);
+    assert!(desk.snapshot().notes.unwrap().notes.is_empty(), "nothing landed on the new call");
+    let err = desk.attach_note("no-such-call", "x".into()).await.unwrap_err();
+    assert!(err.to_string().contains("neither on the card nor in the history"), "{err}");
 }
 
 #[tokio::test]
@@ -127,7 +145,7 @@ async fn a_call_that_ends_before_delivery_leaves_its_notes_not_attached() {
     let desk = desk_with_key(None);
     on_a_call(&desk, &sim, "1-gone").await;
     sim.gateway.set_call_data_failure_rate(1.0);
-    desk.attach_note("typed during the outage".into()).await.unwrap();
+    desk.attach_note("1-gone", "typed during the outage".into()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     desk.hang_up().await.unwrap();
     until(&desk, "ended", |s| call_state(s) == Some(CallState::Ended)).await;
@@ -155,15 +173,15 @@ async fn a_note_that_does_not_fit_is_refused_and_nothing_is_saved() {
     on_a_call(&desk, &sim, "1-big").await;
     let room = desk.snapshot().notes.unwrap();
     let fits = "a".repeat((room.max_bytes - room.base_bytes) as usize);
-    let err = desk.attach_note(format!("{fits}é")).await.unwrap_err();
+    let err = desk.attach_note("1-big", format!("{fits}é")).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("Shorten it by 2 bytes"), "{err}");
     assert!(desk.snapshot().notes.unwrap().notes.is_empty(), "nothing saved");
-    desk.attach_note(fits).await.unwrap();
+    desk.attach_note("1-big", fits).await.unwrap();
     until(&desk, "confirmed", |s| deliveries(s) == [Delivery::Confirmed]).await;
     let stored = sim.gateway.call_data("1-big").unwrap();
     assert_eq!(stored.len(), 16_384, "the largest note fills call data exactly");
-    let err = desk.attach_note("x".into()).await.unwrap_err();
+    let err = desk.attach_note("1-big", "x".into()).await.unwrap_err();
     assert!(err.to_string().contains("does not fit"), "{err}");
 }
 
@@ -174,12 +192,12 @@ async fn without_a_call_data_key_the_card_says_so_and_nothing_is_saved() {
     on_a_call(&desk, &sim, "1-nokey").await;
     let why = desk.snapshot().notes.unwrap().unavailable.unwrap();
     assert!(why.contains("call-data key"), "{why}");
-    let err = desk.attach_note("hello".into()).await.unwrap_err();
+    let err = desk.attach_note("1-nokey", "hello".into()).await.unwrap_err();
     assert!(err.to_string().contains("call-data key"), "{err}");
     assert!(desk.set_call_data_key("abc").unwrap_err().to_string().contains("16 bytes"));
     let settings = desk.set_call_data_key(KEY_HEX).unwrap();
     assert!(settings.call_data_key_saved);
-    desk.attach_note("hello".into()).await.unwrap();
+    desk.attach_note("1-nokey", "hello".into()).await.unwrap();
     until(&desk, "confirmed", |s| deliveries(s) == [Delivery::Confirmed]).await;
 }
 
@@ -203,7 +221,7 @@ async fn the_store_holds_no_note_text_in_plaintext_and_survives_a_restart() {
             );
             until(&desk, "talking", |s| call_state(s) == Some(CallState::Talking)).await;
             gateway.set_call_data_failure_rate(1.0);
-            desk.attach_note(text.into()).await.unwrap();
+            desk.attach_note("1-store", text.into()).await.unwrap();
             tokio::time::sleep(Duration::from_millis(300)).await;
         });
         drop(rt);

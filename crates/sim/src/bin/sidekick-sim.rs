@@ -3,19 +3,26 @@
 //! ```text
 //! sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N]
 //!              [--calldata-failure-rate 0..1]
+//!              [--odfs-port N] [--odfs-app-key KEY] [--odfs-app-secret SECRET] [--odfs-token-lifetime-s N]
+//!              [--odfs-refuse RET]
 //! ```
-//! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens, then serves until
-//! killed. Calls are played through `POST /_sim/gateway/agents/{id}/calls`.
+//! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens and
+//! `odfs http://127.0.0.1:PORT/` on its second, then serves until killed. Calls are played through
+//! `POST /_sim/gateway/agents/{id}/calls`.
 //! `--calldata-failure-rate` makes that share of call-data requests (`setcalldataex`, `appdata`)
 //! fail as HTTP 503, retcode `100-007` or a reset connection; `POST /_sim/gateway/calldata-faults`
 //! changes it later.
+//! ODFS knows the tenant `tenant-1` / `odfs-secret` unless told otherwise, and issues tokens for
+//! an hour. `--odfs-refuse RET` makes it refuse every recording with that `ret` code (for example
+//! `10000001`); `POST /_sim/odfs/refuse` with `{"ret": "…"}` or `{"ret": null}` changes it later.
 
 use std::time::Duration;
 
 fn usage() -> ! {
     eprintln!(
         "usage: sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N] \
-         [--calldata-failure-rate 0..1]"
+         [--calldata-failure-rate 0..1] [--odfs-port N] [--odfs-app-key KEY] [--odfs-app-secret SECRET] \
+         [--odfs-token-lifetime-s N] [--odfs-refuse RET]"
     );
     std::process::exit(2)
 }
@@ -25,6 +32,7 @@ async fn main() {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
     let mut scenario = sidekick_sim::Scenario::default();
     let mut calldata_failure_rate = 0.0;
+    let mut odfs_refuse = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage());
@@ -46,6 +54,14 @@ async fn main() {
             "--calldata-failure-rate" => {
                 calldata_failure_rate = value().parse().ok().filter(|r| (0.0..=1.0).contains(r)).unwrap_or_else(|| usage());
             }
+            "--odfs-port" => scenario.odfs_port = value().parse().unwrap_or_else(|_| usage()),
+            "--odfs-app-key" => scenario.odfs.app_key = value(),
+            "--odfs-app-secret" => scenario.odfs.app_secret = value(),
+            "--odfs-token-lifetime-s" => {
+                let secs = value().parse().ok().filter(|s| *s > 0).unwrap_or_else(|| usage());
+                scenario.odfs.token_lifetime = Duration::from_secs(secs);
+            }
+            "--odfs-refuse" => odfs_refuse = Some(value()).filter(|code| !code.is_empty() && code != "0").or_else(|| usage()),
             "--agent" => {
                 let v = value();
                 let (id, pw) = v.split_once(':').unwrap_or_else(|| usage());
@@ -62,6 +78,9 @@ async fn main() {
         }
     };
     sim.gateway.set_call_data_failure_rate(calldata_failure_rate);
+    sim.odfs.refuse_recordings(odfs_refuse);
+    // Tests read the first line for the gateway; keep it first.
     println!("gateway {}", sim.gateway_url);
+    println!("odfs {}", sim.odfs_url);
     let _ = tokio::signal::ctrl_c().await;
 }

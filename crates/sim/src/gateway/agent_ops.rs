@@ -55,7 +55,7 @@ pub(super) struct LiveCall {
     pub(super) answered_ms: Option<i64>,
 }
 
-fn refused(code: &str, message: &str) -> Value {
+pub(super) fn refused(code: &str, message: &str) -> Value {
     json!({"message": message, "retcode": code, "result": {}})
 }
 
@@ -221,7 +221,7 @@ pub(super) fn routes() -> Router<GatewayControl> {
 
 /// Checks the Guid, runs `f` on the session, queues its events, and answers with the envelope
 /// (success or the refusal `f` returned), carrying a rotated Guid if one was issued.
-fn operate(
+pub(super) fn operate(
     ctl: &GatewayControl,
     raw: &str,
     headers: &HeaderMap,

@@ -5,7 +5,16 @@
  * implementation (`tauri.ts`), unit tests and a plain browser get the in-memory fake (`fake.ts`).
  * Every method that can fail rejects with an {@link IpcError}, never with a bare string.
  */
-import type { DeskSnapshot, ErrorCode, IpcError, Language, SettingsView, SignInForm, StateChoice } from "./generated";
+import type {
+  DeskSnapshot,
+  ErrorCode,
+  HistoryCall,
+  IpcError,
+  Language,
+  SettingsView,
+  SignInForm,
+  StateChoice,
+} from "./generated";
 
 export interface Backend {
   /** The desk as it is now. */
@@ -35,6 +44,25 @@ export interface Backend {
   unholdCall(): Promise<DeskSnapshot>;
   /** Hangs up the connected or held call (`actions.hangUp`). */
   hangUp(): Promise<DeskSnapshot>;
+  /**
+   * Adds a note to the call `callId`: the call on the card, or an earlier one of the history (a
+   * draft finished after the next call arrived; kept there as `notAttached`). The desk has saved
+   * it to disk when this resolves; the
+   * snapshot's `notes` then show it `pending` (a live call, delivered later) or `notAttached` (an
+   * ended call). Rejects with `invalidInput` and a sentence when the note is empty, does not fit
+   * the call's data (see `CallNotes.baseBytes`), or notes are unavailable; nothing is saved then.
+   */
+  attachNote(callId: string, text: string): Promise<DeskSnapshot>;
+  /** The last 200 calls, newest first, each with its notes. */
+  callHistory(): Promise<HistoryCall[]>;
+  /**
+   * Checks the deployment's call-data key (32 hex or 24 Base64 characters) and keeps it in the OS
+   * keychain; only `SettingsView.callDataKeySaved` ever comes back. Rejects with `invalidInput`
+   * saying what is wrong with it (never repeating it), or `storage` when the keychain fails.
+   */
+  setCallDataKey(key: string): Promise<SettingsView>;
+  /** Removes the call-data key from the keychain (`callDataKeySaved` turns false). */
+  forgetCallDataKey(): Promise<SettingsView>;
   /** Calls `cb` with every snapshot the desk publishes; resolves to the unsubscribe function. */
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void>;
 }

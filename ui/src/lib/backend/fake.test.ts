@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { callActions, deskSnapshot, FakeBackend, withDerived } from "./fake";
-import type { CallView } from "./generated";
+import {
+  CALL_GONE,
+  callActions,
+  callNotes,
+  deskSnapshot,
+  FakeBackend,
+  NO_KEY,
+  notesBaseBytes,
+  TYPED_AFTER_END,
+  withDerived,
+} from "./fake";
+import type { CallView, NoteView } from "./generated";
 
 const signedIn = { phase: "signedIn", agentId: 1001, agentState: "ready", health: "connected" } as const;
 const ringing: CallView = {
@@ -130,9 +140,137 @@ describe("FakeBackend saved password", () => {
 
   it("forgets the saved password on request", async () => {
     const backend = new FakeBackend({
-      settings: { gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true, systemLanguage: null },
+      settings: { gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true, systemLanguage: null, callDataKeySaved: false },
     });
     expect((await backend.forgetPassword()).passwordSaved).toBe(false);
     await expect(backend.signIn({ ...form, password: "", remember: false })).rejects.toMatchObject({ code: "invalidInput" });
+  });
+});
+
+describe("FakeBackend notes", () => {
+  afterEach(() => vi.useRealTimers());
+
+  const demo = { ...signedIn, demo: true } as const;
+  const talking: CallView = { ...ringing, state: "talking", answeredAtMs: 2_000, actions: callActions("talking", "inbound") };
+  const noteAt = (id: number, text: string, delivery: NoteView["delivery"]): NoteView => ({
+    id,
+    author: 1001,
+    atMs: Date.UTC(2026, 10, 22, 8, 1, 2, 345),
+    text,
+    delivery,
+    reason: null,
+  });
+
+  it("computes baseBytes as the desk does: the document with one more, empty, note", () => {
+    const empty = '{"v":1,"callId":"c-1","notes":[{"author":"1001","at":"1970-01-01T00:00:00.000Z","text":""}]}';
+    expect(notesBaseBytes("c-1", [], 1001)).toBe(empty.length);
+
+    const one = '{"author":"1001","at":"2026-11-22T08:01:02.345Z","text":"Привет \\"мир\\""},';
+    const withOne = notesBaseBytes("c-1", [noteAt(1, 'Привет "мир"', "confirmed")], 1001);
+    expect(withOne - empty.length, "a carried note adds its JSON, Cyrillic at 2 bytes").toBe(new TextEncoder().encode(one).length);
+
+    const notCarried = [noteAt(2, "refused", "failed"), noteAt(3, "late", "notAttached")];
+    expect(notesBaseBytes("c-1", notCarried, 1001), "failed and not-attached notes are not in the call's data").toBe(
+      empty.length,
+    );
+  });
+
+  it("gives a call on the card its notes", () => {
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)) });
+    expect(backend.current.notes).toEqual(callNotes("c-1", [], 1001));
+    expect(backend.current.notes?.maxBytes).toBe(16_367);
+  });
+
+  it("delivers a note on a live call: pending, sending, then confirmed", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)), deliverMs: 1_000 });
+    const answer = await backend.attachNote("c-1", "Wants a callback");
+    expect(answer.notes?.notes).toMatchObject([{ id: 1, author: 1001, text: "Wants a callback", delivery: "pending" }]);
+    expect(answer.notes?.baseBytes, "the note now takes room").toBeGreaterThan(callNotes("c-1", [], 1001).baseBytes);
+    vi.advanceTimersByTime(500);
+    expect(backend.current.notes?.notes[0]?.delivery).toBe("sending");
+    vi.advanceTimersByTime(500);
+    expect(backend.current.notes?.notes[0]?.delivery).toBe("confirmed");
+  });
+
+  it("keeps a note typed after the call ended, not attached, and one whose call ended first too", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)), deliverMs: 1_000 });
+    await backend.attachNote("c-1", "Typed during the call");
+    await backend.hangUp();
+    vi.advanceTimersByTime(1_000);
+    const late = await backend.attachNote("c-1", "Typed after it");
+    expect(late.notes?.notes).toMatchObject([
+      { text: "Typed during the call", delivery: "notAttached", reason: CALL_GONE },
+      { text: "Typed after it", delivery: "notAttached", reason: TYPED_AFTER_END },
+    ]);
+  });
+
+  it("refuses what the desk refuses, with its sentence, and saves nothing", async () => {
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)) });
+    await expect(backend.attachNote("c-1", "  \n ")).rejects.toEqual({ code: "invalidInput", message: "Type the note first" });
+
+    const room = 16_367 - callNotes("c-1", [], 1001).baseBytes;
+    const letters = Math.floor(room / 2) + 60;
+    const over = 2 * letters - room;
+    await expect(backend.attachNote("c-1", "ж".repeat(letters))).rejects.toEqual({
+      code: "invalidInput",
+      message:
+        `This note does not fit: the call's notes would take ${16_367 + over} bytes, and call data holds at most 16367. ` +
+        `Shorten it by ${over} bytes (letters outside English take 2–4 bytes each).`,
+    });
+    expect(backend.current.notes?.notes).toEqual([]);
+    expect((await backend.attachNote("c-1", "x".repeat(room))).notes?.notes, "exactly full fits").toHaveLength(1);
+
+    const idle = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo)) });
+    await expect(idle.attachNote("c-1", "hello")).rejects.toMatchObject({ code: "invalidInput" });
+  });
+
+  it("has notes unavailable without a call-data key, until one is saved", async () => {
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(signedIn, talking)) });
+    expect(backend.current.notes?.unavailable).toBe(NO_KEY);
+    await expect(backend.attachNote("c-1", "hello")).rejects.toEqual({ code: "invalidInput", message: NO_KEY });
+
+    await expect(backend.setCallDataKey("0011")).rejects.toEqual({
+      code: "invalidInput",
+      message: "The key must be 16 bytes: 32 hex characters or 24 Base64 characters; this is 4 characters",
+    });
+    await expect(backend.setCallDataKey("0011223344556677889900aabbccddeX")).rejects.toMatchObject({
+      message: expect.stringContaining("character 32 is not a hex digit"),
+    });
+    await expect(backend.setCallDataKey("AAECAwQFBgcICQoLDA0ODx=="), "trailing bits must be zero").rejects.toMatchObject({
+      message: expect.stringContaining("not standard Base64 of 16 bytes"),
+    });
+    expect((await backend.settings()).callDataKeySaved).toBe(false);
+
+    expect((await backend.setCallDataKey(" AAECAwQFBgcICQoLDA0ODw==\n")).callDataKeySaved).toBe(true);
+    expect(backend.current.notes?.unavailable, "the session uses it at once").toBeNull();
+    expect((await backend.forgetCallDataKey()).callDataKeySaved).toBe(false);
+  });
+
+  it("keeps a history of the calls on the card, newest first, with their notes", async () => {
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)) });
+    await backend.attachNote("c-1", "First call's note");
+    await backend.hangUp();
+    backend.emit(withDerived(deskSnapshot(demo, { ...ringing, callId: "c-2", offeredAtMs: 90_000 })));
+
+    const history = await backend.callHistory();
+    expect(history.map((c) => c.callId)).toEqual(["c-2", "c-1"]);
+    expect(history[1]).toMatchObject({ answeredAtMs: 2_000, endedAtMs: expect.any(Number), direction: "inbound" });
+    expect(history[1]?.notes.map((n) => n.text)).toEqual(["First call's note"]);
+    expect(history[0]?.notes).toEqual([]);
+  });
+
+  it("starts the scripted demo with notes available and a few calls in the history", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ scripted: true });
+    expect(backend.current.notes?.unavailable).toBeNull();
+    const history = await backend.callHistory();
+    expect(history.length).toBeGreaterThan(1);
+    const deliveries = history.flatMap((c) => c.notes.map((n) => n.delivery));
+    expect(new Set(deliveries)).toEqual(new Set(["confirmed", "failed", "notAttached"]));
+    const ids = history.flatMap((c) => c.notes.map((n) => n.id));
+    expect(new Set(ids).size, "note ids are unique").toBe(ids.length);
+    await backend.signOut();
   });
 });

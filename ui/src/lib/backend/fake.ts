@@ -7,20 +7,35 @@
  * the fake publishes itself carry those derived fields as the desk computes them. Like the desk,
  * it keeps a password "in the keychain" when a sign-in asks to `remember` it (only the fact, never
  * the password), accepts an empty password only for that agent and gateway, and forgets it on
- * request. With
- * `scripted: true` (what `index.ts` uses outside Tauri) it starts in a demo session and plays
- * calls on a timer, so `npm run dev` shows a living window rather than an empty one.
+ * request.
+ *
+ * Notes work as the desk's do: each call on the card comes with its `notes`, whose `baseBytes`
+ * follows the desk's rule; a note that would not fit is refused with the desk's sentence; a note
+ * on a live call goes `pending` → `sending` → `confirmed` over `deliverMs` (or `notAttached` when
+ * the call ended first), and one typed after the call ended is `notAttached` at once. Without a
+ * call-data key (a signed-in, non-demo session whose settings have none) notes are unavailable,
+ * as on the desk; the demo has its own key. Every call that reaches the card goes into the
+ * history, with its notes.
+ *
+ * With `scripted: true` (what `index.ts` uses outside Tauri) it starts in a demo session with a
+ * few calls in the history and plays calls on a timer, so `npm run dev` shows a living window
+ * rather than an empty one.
  */
+import { jsonEscapedLen, utf8Len } from "../notes/budget";
 import type { Backend } from "./backend";
 import type {
   AgentState,
   CallActions,
+  CallNotes,
   CallState,
   CallView,
+  Delivery,
   DeskSnapshot,
   Direction,
+  HistoryCall,
   IpcError,
   Language,
+  NoteView,
   SessionView,
   SettingsView,
   SignInForm,
@@ -40,9 +55,14 @@ let lastRevision = 0;
 /**
  * A snapshot with a signed-out, offline session, overridden by `session`. Each one gets a higher
  * revision than the one made before it, as the desk's do. `canChangeState` defaults to `false`;
- * see {@link withDerived} for the values the desk would compute.
+ * see {@link withDerived} for the values the desk would compute. Given to a {@link FakeBackend},
+ * a snapshot with a call and `notes: null` gets the fake's notes of that call.
  */
-export function deskSnapshot(session: Partial<SessionView> = {}, call: CallView | null = null): DeskSnapshot {
+export function deskSnapshot(
+  session: Partial<SessionView> = {},
+  call: CallView | null = null,
+  notes: CallNotes | null = null,
+): DeskSnapshot {
   return {
     revision: ++lastRevision,
     session: {
@@ -59,7 +79,63 @@ export function deskSnapshot(session: Partial<SessionView> = {}, call: CallView 
       ...session,
     },
     call,
+    notes,
   };
+}
+
+/** The most bytes a call's notes document may take (the desk's `MAX_PLAINTEXT_BYTES`). */
+export const MAX_NOTES_BYTES = 16_367;
+
+/** Whether a note is part of what the call's data holds (the desk's `carried`). */
+const carried = (d: Delivery) => d === "pending" || d === "sending" || d === "confirmed";
+
+/**
+ * `baseBytes` as the desk computes it: the size of the call's notes document (its carried notes,
+ * compact JSON) with one more note of empty text by `agentId`. `at` is RFC 3339 with
+ * milliseconds, always 24 characters.
+ */
+export function notesBaseBytes(callId: string, notes: NoteView[], agentId: number): number {
+  const note = (author: number, atMs: number, text: string) => ({ author: String(author), at: new Date(atMs).toISOString(), text });
+  const doc = {
+    v: 1,
+    callId,
+    notes: [...notes.filter((n) => carried(n.delivery)).map((n) => note(n.author, n.atMs, n.text)), note(agentId, 0, "")],
+  };
+  return utf8Len(JSON.stringify(doc));
+}
+
+/** The `notes` of a snapshot for `callId`, as the desk would publish them for `agentId`. */
+export function callNotes(callId: string, notes: NoteView[], agentId: number, unavailable: string | null = null): CallNotes {
+  return { callId, notes, maxBytes: MAX_NOTES_BYTES, baseBytes: notesBaseBytes(callId, notes, agentId), unavailable };
+}
+
+/** Why notes are unavailable without a call-data key (the desk's sentence). */
+export const NO_KEY = "No call-data key is set, so notes cannot be sealed. An administrator enters it in Settings.";
+/** The reason of a note typed after its call ended (the desk's sentence). */
+export const TYPED_AFTER_END = "Not attached: typed after the call ended. Kept here.";
+/** The reason of a note whose call ended before it could be delivered (the desk's sentence). */
+export const CALL_GONE = "Not attached: the call had ended (or moved on) before the note reached the gateway (400-001)";
+
+/** How many calls the history keeps (the desk's `HISTORY_CALLS`). */
+const HISTORY_CALLS = 200;
+
+/** What `Key::parse` says about a call-data key that is not one (never repeating the key). */
+function keyProblem(text: string): string | null {
+  const key = text.trim();
+  const chars = [...key].length;
+  const forms = "must be 16 bytes: 32 hex characters or 24 Base64 characters";
+  if (chars === 0) return `No key was given; the key ${forms}`;
+  if (chars === 32) {
+    const bad = [...key].findIndex((c) => !/[0-9a-fA-F]/.test(c));
+    return bad < 0 ? null : `The key has 32 characters, as a hex key should, but character ${bad + 1} is not a hex digit (0-9, a-f, A-F)`;
+  }
+  if (chars === 24) {
+    // Standard Base64 of 16 bytes: 22 characters, the last carrying only 2 bits, then "==".
+    return /^[A-Za-z0-9+/]{21}[AQgw]==$/.test(key)
+      ? null
+      : "The key has 24 characters, as a Base64 key should, but is not standard Base64 of 16 bytes (letters, digits, + and /, ending in ==)";
+  }
+  return `The key ${forms}; this is ${chars} character${chars === 1 ? "" : "s"}`;
 }
 
 /** What the desk allows with a call in `state` (mirrors `actions_for` in crates/desk/src/call.rs). */
@@ -104,6 +180,7 @@ const DEFAULT_SETTINGS: SettingsView = {
   language: "auto",
   passwordSaved: false,
   systemLanguage: null,
+  callDataKeySaved: false,
 };
 
 /**
@@ -149,28 +226,58 @@ export class FakeBackend implements Backend {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   /** How long the "gateway" takes to confirm a state change; 0 confirms before the call resolves. */
   readonly #confirmMs: number;
+  /**
+   * How long a note on a live call takes to be confirmed (it is `sending` for the second half);
+   * 0 confirms it before `attachNote` resolves.
+   */
+  readonly #deliverMs: number;
   /** Numbers the demo calls. */
   #seq = 0;
   /** The account whose password the "keychain" holds; the password itself is never kept. */
   #savedAccount: string | null;
+  /** The notes of every call, by call id, in the order they were typed. */
+  readonly #notes = new Map<string, NoteView[]>();
+  /** Every call that reached the card (without its notes, which `#notes` holds). */
+  readonly #history = new Map<string, Omit<HistoryCall, "notes">>();
+  /** Why notes cannot be attached in this session (no call-data key), or `null`. */
+  #unavailable: string | null;
+  /** The id of the newest note: ids follow the order notes were typed in. */
+  #lastNoteId = 0;
 
   constructor(
-    init: { snapshot?: DeskSnapshot; settings?: SettingsView; scripted?: boolean; confirmMs?: number } = {},
+    init: {
+      snapshot?: DeskSnapshot;
+      settings?: SettingsView;
+      scripted?: boolean;
+      confirmMs?: number;
+      deliverMs?: number;
+    } = {},
   ) {
-    this.current = init.snapshot ?? deskSnapshot();
     this.currentSettings = init.settings ?? DEFAULT_SETTINGS;
     this.#savedAccount = this.currentSettings.passwordSaved
       ? keychainAccount(this.currentSettings.gatewayUrl, this.currentSettings.agentId)
       : null;
     this.#scripted = init.scripted ?? false;
     this.#confirmMs = init.confirmMs ?? (this.#scripted ? 600 : 0);
-    if (this.#scripted) this.#playDemo();
+    this.#deliverMs = init.deliverMs ?? (this.#scripted ? 1_500 : 0);
+    // As on the desk: a demo session has the demo's key, any other the one in the keychain.
+    const demo = this.#scripted || (init.snapshot?.session.demo ?? false);
+    this.#unavailable = demo || this.currentSettings.callDataKeySaved ? null : NO_KEY;
+    this.current = this.#withNotes(init.snapshot ?? deskSnapshot());
+    if (this.#scripted) {
+      this.#seedHistory();
+      this.#playDemo();
+    }
   }
 
-  /** Publishes `snapshot` to every subscriber, as the desk does on each change. */
+  /**
+   * Publishes `snapshot` to every subscriber, as the desk does on each change. Its `notes`, when
+   * given, become the fake's notes of that call (and say whether notes are available); a call
+   * without them gets the fake's own.
+   */
   emit(snapshot: DeskSnapshot): void {
-    this.current = snapshot;
-    for (const cb of this.#listeners) cb(snapshot);
+    this.current = this.#withNotes(snapshot);
+    for (const cb of this.#listeners) cb(this.current);
   }
 
   /** Makes every later call of `method` reject with `error`; `null` makes it succeed again. */
@@ -192,6 +299,7 @@ export class FakeBackend implements Backend {
       if (form.remember && !usedSaved && account !== null) this.#savedAccount = account;
       const agentId = Number.parseInt(form.agentId, 10);
       const remembered = Number.isNaN(agentId) ? null : agentId;
+      this.#unavailable = this.currentSettings.callDataKeySaved ? null : NO_KEY;
       this.currentSettings = {
         ...this.currentSettings,
         gatewayUrl: form.gatewayUrl,
@@ -221,6 +329,7 @@ export class FakeBackend implements Backend {
 
   startDemo(): Promise<DeskSnapshot> {
     return this.#invoke("startDemo", [], () => {
+      this.#unavailable = null;
       if (this.#scripted) this.#playDemo();
       else this.#publish(deskSnapshot(DEMO_SESSION));
       return this.current;
@@ -290,6 +399,79 @@ export class FakeBackend implements Backend {
     });
   }
 
+  /**
+   * Adds a note to the call on the card, refusing what the desk refuses (empty, no call, notes
+   * unavailable, too big for the call's data). On a live call it is delivered over `deliverMs`.
+   */
+  attachNote(callId: string, text: string): Promise<DeskSnapshot> {
+    return this.#invoke("attachNote", [callId, text], () => {
+      if (text.trim() === "") throw refusal("Type the note first");
+      const { session } = this.current;
+      const onCard = this.current.call?.callId === callId ? this.current.call : null;
+      if (session.agentId === null || (!onCard && !this.#history.has(callId))) {
+        throw refusal("Notes belong to a call, and that call is neither on the card nor in the history");
+      }
+      const notes = callNotes(callId, this.#notes.get(callId) ?? [], session.agentId, this.#unavailable);
+      if (notes.unavailable !== null) throw refusal(notes.unavailable);
+      const size = notes.baseBytes + jsonEscapedLen(text);
+      if (size > notes.maxBytes) {
+        throw refusal(
+          `This note does not fit: the call's notes would take ${size} bytes, and call data holds at most ${notes.maxBytes}. ` +
+            `Shorten it by ${size - notes.maxBytes} bytes (letters outside English take 2–4 bytes each).`,
+        );
+      }
+      const ended = !onCard || onCard.state === "ended";
+      const delivery: Delivery = ended ? "notAttached" : this.#deliverMs > 0 ? "pending" : "confirmed";
+      const note: NoteView = {
+        id: this.#nextNoteId(),
+        author: session.agentId,
+        atMs: Date.now(),
+        text,
+        delivery,
+        reason: ended ? TYPED_AFTER_END : null,
+      };
+      this.#notes.set(callId, [...notes.notes, note]);
+      if (delivery === "pending") this.#deliver(callId, note.id);
+      return this.#change({}, this.current.call);
+    });
+  }
+
+  /** The calls that reached the card, newest first (at most 200), with their notes. */
+  callHistory(): Promise<HistoryCall[]> {
+    return this.#invoke("callHistory", [], () =>
+      [...this.#history.values()]
+        .sort((a, b) => b.offeredAtMs - a.offeredAtMs)
+        .slice(0, HISTORY_CALLS)
+        .map((c) => ({ ...c, notes: [...(this.#notes.get(c.callId) ?? [])] })),
+    );
+  }
+
+  /**
+   * Checks the key as the desk does and keeps only the fact that one is saved; a signed-in,
+   * non-demo session can attach notes from then on.
+   */
+  setCallDataKey(key: string): Promise<SettingsView> {
+    return this.#invoke("setCallDataKey", [key], () => {
+      const problem = keyProblem(key);
+      if (problem) throw refusal(problem);
+      this.currentSettings = { ...this.currentSettings, callDataKeySaved: true };
+      const { session, call } = this.current;
+      if (session.phase === "signedIn" && !session.demo && this.#unavailable !== null) {
+        this.#unavailable = null;
+        this.#change({}, call);
+      }
+      return this.currentSettings;
+    });
+  }
+
+  /** Removes the key from the "keychain"; like the desk, the session keeps using it until it ends. */
+  forgetCallDataKey(): Promise<SettingsView> {
+    return this.#invoke("forgetCallDataKey", [], () => {
+      this.currentSettings = { ...this.currentSettings, callDataKeySaved: false };
+      return this.currentSettings;
+    });
+  }
+
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void> {
     this.#listeners.add(cb);
     return Promise.resolve(() => this.#listeners.delete(cb));
@@ -304,6 +486,85 @@ export class FakeBackend implements Backend {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * `snapshot` with the fake's notes of its call (when it has none), and its call in the history.
+   * Notes it does carry become the fake's, so a test can start from any notes it likes.
+   */
+  #withNotes(snapshot: DeskSnapshot): DeskSnapshot {
+    const { call, session } = snapshot;
+    if (call) {
+      const { callId, caller, callee, direction, offeredAtMs, answeredAtMs, endedAtMs } = call;
+      this.#history.set(callId, { callId, caller, callee, direction, offeredAtMs, answeredAtMs, endedAtMs });
+    }
+    if (snapshot.notes) {
+      this.#notes.set(snapshot.notes.callId, snapshot.notes.notes);
+      for (const n of snapshot.notes.notes) this.#lastNoteId = Math.max(this.#lastNoteId, n.id);
+      this.#unavailable = snapshot.notes.unavailable;
+      return snapshot;
+    }
+    if (!call || session.agentId === null) return snapshot;
+    return { ...snapshot, notes: callNotes(call.callId, this.#notes.get(call.callId) ?? [], session.agentId, this.#unavailable) };
+  }
+
+  #nextNoteId(): number {
+    return ++this.#lastNoteId;
+  }
+
+  /** Moves a note on: `sending` halfway through `deliverMs`, then confirmed if its call is still live. */
+  #deliver(callId: string, id: number): void {
+    this.#at(this.#deliverMs / 2, () => this.#setDelivery(callId, id, "sending", null));
+    this.#at(this.#deliverMs, () => {
+      const call = this.current.call;
+      const live = call?.callId === callId && call.state !== "ended";
+      this.#setDelivery(callId, id, live ? "confirmed" : "notAttached", live ? null : CALL_GONE);
+    });
+  }
+
+  /** Changes one note's delivery, and republishes if its call is on the card. */
+  #setDelivery(callId: string, id: number, delivery: Delivery, reason: string | null): void {
+    const notes = this.#notes.get(callId);
+    if (!notes?.some((n) => n.id === id && (n.delivery === "pending" || n.delivery === "sending"))) return;
+    this.#notes.set(
+      callId,
+      notes.map((n) => (n.id === id ? { ...n, delivery, reason } : n)),
+    );
+    if (this.current.call?.callId === callId) this.#change({}, this.current.call);
+  }
+
+  /**
+   * A few earlier calls for the demo's history: one with attached notes, one unanswered, and one
+   * whose notes show the other outcomes (refused by the gateway; typed after the call ended).
+   */
+  #seedHistory(): void {
+    const now = Date.now();
+    const min = 60_000;
+    const past = (
+      callId: string,
+      caller: string,
+      agoMin: number,
+      talkMin: number | null,
+      notes: Array<Pick<NoteView, "text" | "delivery" | "reason"> & { atMin: number }>,
+    ) => {
+      const offeredAtMs = now - agoMin * min;
+      const answeredAtMs = talkMin === null ? null : offeredAtMs + 9_000;
+      const endedAtMs = (answeredAtMs ?? offeredAtMs + 20_000) + (talkMin ?? 0) * min;
+      this.#history.set(callId, { callId, caller, callee: "40038", direction: "inbound", offeredAtMs, answeredAtMs, endedAtMs });
+      this.#notes.set(
+        callId,
+        notes.map(({ atMin, ...n }) => ({ ...n, id: this.#nextNoteId(), author: 1001, atMs: offeredAtMs + atMin * min })),
+      );
+    };
+    past("1732200000-0001", "+74959876543", 190, 4.2, [
+      { atMin: 1, text: "Wants the delivery moved to Friday, 10:00–12:00.", delivery: "confirmed", reason: null },
+      { atMin: 4, text: "Confirmed the new slot; SMS with the tracking link sent.", delivery: "confirmed", reason: null },
+    ]);
+    past("1732200000-0002", "+78125550101", 75, null, []);
+    past("1732200000-0003", "+79031234455", 40, 2.5, [
+      { atMin: 1, text: "Disputes the March invoice: charged twice for roaming.", delivery: "failed", reason: "The gateway refused the call data (000-002)" },
+      { atMin: 5, text: "Call back tomorrow morning with the refund number.", delivery: "notAttached", reason: TYPED_AFTER_END },
+    ]);
   }
 
   /** Publishes `snapshot` with the derived fields the desk would set. */

@@ -337,7 +337,7 @@ export interface Commands {
   get_settings: { args: Record<string, never>; result: SettingsView; fallible: true };
   set_language: { args: { language: Language }; result: SettingsView; fallible: true };
   forget_password: { args: Record<string, never>; result: SettingsView; fallible: true };
-  attach_note: { args: { text: string }; result: DeskSnapshot; fallible: true };
+  attach_note: { args: { callId: string; text: string }; result: DeskSnapshot; fallible: true };
   call_history: { args: Record<string, never>; result: Array<HistoryCall>; fallible: true };
   set_call_data_key: { args: { key: string }; result: SettingsView; fallible: true };
   forget_call_data_key: { args: Record<string, never>; result: SettingsView; fallible: true };

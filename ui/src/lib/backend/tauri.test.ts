@@ -61,6 +61,10 @@ describe("TauriBackend", () => {
     await backend.holdCall();
     await backend.unholdCall();
     await backend.hangUp();
+    await backend.attachNote("c-1", "Wants a callback");
+    await backend.callHistory();
+    await backend.setCallDataKey("000102030405060708090a0b0c0d0e0f");
+    await backend.forgetCallDataKey();
     expect(invoke.mock.calls).toEqual([
       ["get_snapshot", {}],
       ["sign_in", { form }],
@@ -74,6 +78,10 @@ describe("TauriBackend", () => {
       ["hold_call", {}],
       ["unhold_call", {}],
       ["hang_up", {}],
+      ["attach_note", { callId: "c-1", text: "Wants a callback" }],
+      ["call_history", {}],
+      ["set_call_data_key", { key: "000102030405060708090a0b0c0d0e0f" }],
+      ["forget_call_data_key", {}],
     ]);
   });
 

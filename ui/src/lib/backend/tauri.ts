@@ -53,6 +53,18 @@ export class TauriBackend implements Backend {
   hangUp() {
     return call("hang_up", {});
   }
+  attachNote(callId: string, text: string) {
+    return call("attach_note", { callId, text });
+  }
+  callHistory() {
+    return call("call_history", {});
+  }
+  setCallDataKey(key: string) {
+    return call("set_call_data_key", { key });
+  }
+  forgetCallDataKey() {
+    return call("forget_call_data_key", {});
+  }
   onSnapshot(cb: (snapshot: DeskSnapshot) => void) {
     return listen<DeskSnapshot>(EVENTS.snapshot, (event) => cb(event.payload));
   }
