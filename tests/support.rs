@@ -80,12 +80,16 @@ impl Sim {
         }
         let mut child = cmd.stdout(Stdio::piped()).kill_on_drop(true).spawn().expect("spawn sidekick-sim");
         let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        tokio::time::timeout(Duration::from_secs(10), BufReader::new(stdout).read_line(&mut line))
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
             .await
             .expect("sidekick-sim printed its address in time")
-            .expect("read sidekick-sim output");
+            .expect("read sidekick-sim output")
+            .unwrap_or_default();
         let gateway_url = line.trim().strip_prefix("gateway ").expect("first line is `gateway <url>`").to_owned();
+        // Keep reading (the ODFS address and anything later), so the simulator never writes to a
+        // closed pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Sim { gateway_url, _proc: Proc(child) }
     }
 

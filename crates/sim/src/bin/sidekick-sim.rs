@@ -80,7 +80,14 @@ async fn main() {
     sim.gateway.set_call_data_failure_rate(calldata_failure_rate);
     sim.odfs.refuse_recordings(odfs_refuse);
     // Tests read the first line for the gateway; keep it first.
-    println!("gateway {}", sim.gateway_url);
-    println!("odfs {}", sim.odfs_url);
+    // A parent that reads only the first line and closes the pipe must not kill the simulator
+    // (println! panics on a closed stdout): write, and let a failure pass.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "gateway {}", sim.gateway_url);
+        let _ = writeln!(out, "odfs {}", sim.odfs_url);
+        let _ = out.flush();
+    }
     let _ = tokio::signal::ctrl_c().await;
 }
