@@ -315,3 +315,64 @@ async fn notes_are_attached_and_survive_a_gateway_outage() {
     println!("secret scan after notes: {} needles × (log of {} bytes + {} files) → {} hits", needles.len(), log.len(), files.len(), hits.len());
     assert!(hits.is_empty(), "found in plaintext: {hits:?}");
 }
+
+/// Recording through ODFS, in a real window: the administrator's settings choose ODFS; the
+/// agent enters the ODFS app secret (it goes to the OS keychain), records a live call and sees
+/// "recording" only after the simulator confirmed it; on the next call ODFS refuses and the card
+/// shows the reason with its code. The audit log lists both requests.
+#[tokio::test]
+async fn recording_shows_only_what_odfs_confirmed_and_is_audited() {
+    let sim = Sim::start(&["297:pw-297"]).await;
+    let app = App::launch_with_settings(json!({
+        "recordingPath": "odfs",
+        "odfsUrl": sim.odfs_url,
+        "odfsAppKey": "tenant-1",
+        "odfsFlowAccessCode": "10086",
+    }))
+    .await;
+    app.wait_attr("[data-testid=signin-form]", "data-testid", "signin-form", PATIENCE).await;
+    app.click("#open-settings").await;
+    app.fill("#odfs-secret", "odfs-secret").await;
+    app.click("#save-odfs-secret").await;
+    app.wait_attr("[data-testid=settings-odfs-secret]", "data-saved", "true", PATIENCE).await;
+    app.click("#close-settings").await;
+    sign_in(&app, &sim.gateway_url, "297", "pw-297", "40044").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+
+    sim.play_call(297, json!({"caller": "+7 495 222-33-44", "called": "40044", "callId": "rec-e2e-1", "ringMs": 300, "talkMs": 600000})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    app.wait_attr("[data-testid=recording]", "data-state", "off", PATIENCE).await;
+    sim.odfs_control("delay", json!({"ms": 1500})).await;
+    app.click("#record-start").await;
+    app.wait_attr("[data-testid=recording]", "data-state", "requesting", PATIENCE).await;
+    assert!(sim.odfs_recordings().await.is_empty(), "the window says requesting while ODFS has not answered");
+    app.shot("recording-requesting").await;
+    app.wait_attr("[data-testid=recording]", "data-state", "recording", PATIENCE).await;
+    let recorded = sim.odfs_recordings().await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["userid"], "rec-e2e-1");
+    app.wait_text_containing("[data-testid=recording-elapsed]", "0:0", PATIENCE).await;
+    app.shot("recording-on").await;
+    app.click("#call-hangup").await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
+
+    sim.odfs_control("delay", json!({"ms": 0})).await;
+    sim.odfs_control("refuse", json!({"ret": "10000001"})).await;
+    sim.play_call(297, json!({"caller": "+7 495 222-33-55", "called": "40044", "callId": "rec-e2e-2", "ringMs": 300, "talkMs": 600000})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    app.wait_attr("[data-testid=recording]", "data-state", "off", PATIENCE).await;
+    app.click("#record-start").await;
+    app.wait_attr("[data-testid=recording]", "data-state", "failed", PATIENCE).await;
+    let reason = app.wait_text_containing("[data-testid=recording-reason]", "10000001", PATIENCE).await;
+    println!("recording refused, the card says: {reason}");
+    app.shot("recording-refused").await;
+
+    app.click("#open-settings").await;
+    app.click("#open-audit").await;
+    app.wait_attr("[data-testid=audit-entry]:nth-child(1)", "data-outcome", "failed", PATIENCE).await;
+    app.wait_attr("[data-testid=audit-entry]:nth-child(2)", "data-outcome", "confirmed", PATIENCE).await;
+    app.shot("recording-audit").await;
+    let (log, files) = app.close_and_collect().await;
+    let leaked = log.contains("odfs-secret") || files.iter().any(|(_, b)| b.windows(11).any(|w| w == b"odfs-secret"));
+    assert!(!leaked, "the ODFS app secret reached the log or the disk");
+}

@@ -62,6 +62,8 @@ impl Drop for Proc {
 pub struct Sim {
     /// Base URL of its CC-Gateway.
     pub gateway_url: String,
+    /// Base URL of its ODFS.
+    pub odfs_url: String,
     _proc: Proc,
 }
 
@@ -87,10 +89,16 @@ impl Sim {
             .expect("read sidekick-sim output")
             .unwrap_or_default();
         let gateway_url = line.trim().strip_prefix("gateway ").expect("first line is `gateway <url>`").to_owned();
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("sidekick-sim printed its ODFS address in time")
+            .expect("read sidekick-sim output")
+            .unwrap_or_default();
+        let odfs_url = line.trim().strip_prefix("odfs ").expect("second line is `odfs <url>`").to_owned();
         // Keep reading (the ODFS address and anything later), so the simulator never writes to a
         // closed pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Sim { gateway_url, _proc: Proc(child) }
+        Sim { gateway_url, odfs_url, _proc: Proc(child) }
     }
 
     /// Plays an inbound call to a signed-in agent through the control surface.
@@ -128,6 +136,20 @@ impl Sim {
         Some(base64::engine::general_purpose::STANDARD.decode(b64).expect("the control route answers Base64"))
     }
 
+    /// Posts `body` to an ODFS control route (`refuse`, `delay`, …).
+    pub async fn odfs_control(&self, action: &str, body: serde_json::Value) {
+        let url = format!("{}_sim/odfs/{action}", self.odfs_url);
+        let resp = reqwest::Client::new().post(url).json(&body).send().await.expect("sim control reachable");
+        assert!(resp.status().is_success(), "sim refused odfs/{action}");
+    }
+
+    /// The recordings ODFS accepted (the control route's JSON).
+    pub async fn odfs_recordings(&self) -> Vec<serde_json::Value> {
+        let url = format!("{}_sim/odfs/recordings", self.odfs_url);
+        let body: serde_json::Value = reqwest::get(url).await.expect("sim control").json().await.expect("json");
+        body["recordings"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Every Guid the simulated gateway issued to `agent`.
     pub async fn issued_guids(&self, agent: u32) -> Vec<String> {
         let url = format!("{}_sim/gateway/agents/{agent}/issued-guids", self.gateway_url);
@@ -159,9 +181,23 @@ impl App {
 
     /// Launches the app binary with `args` and extra environment variables (`LANG`, …).
     pub async fn launch_with_env(args: &[&str], env: &[(&str, &str)]) -> App {
+        Self::launch_full(args, env, None).await
+    }
+
+    /// Launches the app with `settings` already in its `settings.json` (administrator's keys).
+    pub async fn launch_with_settings(settings: serde_json::Value) -> App {
+        Self::launch_full(&[], &[], Some(settings)).await
+    }
+
+    async fn launch_full(args: &[&str], env: &[(&str, &str)], settings: Option<serde_json::Value>) -> App {
         let home = tempfile::tempdir().expect("temp home");
         for d in ["config", "data", "cache"] {
             std::fs::create_dir_all(home.path().join(d)).expect("XDG dir");
+        }
+        if let Some(s) = settings {
+            let dir = home.path().join("config/dev.sidekick.desktop");
+            std::fs::create_dir_all(&dir).expect("config dir");
+            std::fs::write(dir.join("settings.json"), serde_json::to_vec_pretty(&s).expect("json")).expect("settings.json");
         }
         let port = free_port();
         let native_port = free_port();

@@ -5,6 +5,8 @@
 //! from what this module generates; run it with `UPDATE_BINDINGS=1` to rewrite the file.
 
 use sidekick_desk::notes::{CallNotes, Delivery, HistoryCall, NoteView};
+use sidekick_desk::recording::audit::{AuditAction, AuditOutcome};
+use sidekick_desk::recording::{AuditEntry, RecordingPath, RecordingState, RecordingView};
 use sidekick_desk::*;
 use ts_rs::TS;
 
@@ -44,6 +46,12 @@ pub fn commands() -> Vec<CommandSig> {
         sig("call_history", vec![], format!("Array<{}>", HistoryCall::name()), true),
         sig("set_call_data_key", vec![("key", "string".into())], SettingsView::name(), true),
         sig("forget_call_data_key", vec![], SettingsView::name(), true),
+        sig("start_recording", vec![], DeskSnapshot::name(), true),
+        sig("stop_recording", vec![], DeskSnapshot::name(), true),
+        sig("recording_audit", vec![], format!("Array<{}>", AuditEntry::name()), true),
+        sig("export_recording_audit", vec![], "string".into(), true),
+        sig("set_odfs_secret", vec![("secret", "string".into())], SettingsView::name(), true),
+        sig("forget_odfs_secret", vec![], SettingsView::name(), true),
     ]
 }
 
@@ -61,6 +69,12 @@ pub fn typescript() -> String {
         NoteView::decl(),
         Delivery::decl(),
         HistoryCall::decl(),
+        RecordingView::decl(),
+        RecordingPath::decl(),
+        RecordingState::decl(),
+        AuditEntry::decl(),
+        AuditAction::decl(),
+        AuditOutcome::decl(),
         ErrorCode::decl(),
         CallView::decl(),
         CallState::decl(),

@@ -33,6 +33,15 @@ pub(crate) fn busy_reasons() -> Vec<crate::model::BusyReason> {
         .collect()
 }
 
+/// The demo's ODFS simulator, for recording.
+#[derive(Debug, Clone)]
+pub(crate) struct DemoOdfs {
+    pub(crate) url: String,
+    pub(crate) app_key: String,
+    pub(crate) secret: String,
+    pub(crate) flow_access_code: String,
+}
+
 /// The running demo's tasks.
 #[derive(Debug)]
 pub(crate) struct DemoRuntime {
@@ -48,6 +57,15 @@ impl Desk {
         })
         .await
         .map_err(|e| DeskError::Demo(e.to_string()))?;
+        if let Ok(mut d) = self.inner.demo_odfs.lock() {
+            let rules = sim.odfs.rules();
+            *d = Some(DemoOdfs {
+                url: sim.odfs_url.clone(),
+                app_key: rules.app_key.clone(),
+                secret: rules.app_secret.clone(),
+                flow_access_code: "10086".into(),
+            });
+        }
         let form = SignInForm {
             gateway_url: sim.gateway_url.clone(),
             agent_id: DEMO_AGENT.to_string(),
@@ -93,5 +111,8 @@ pub(crate) fn stop(desk: &Desk) {
         if let Some(run) = d.take() {
             run.calls.abort();
         }
+    }
+    if let Ok(mut d) = desk.inner.demo_odfs.lock() {
+        d.take();
     }
 }

@@ -139,6 +139,9 @@ pub(crate) struct Inner {
     op: tokio::sync::Mutex<()>,
     pub(crate) demo: Mutex<Option<crate::demo::DemoRuntime>>,
     pub(crate) notes: crate::notes::Notes,
+    pub(crate) recorder: Mutex<Option<Arc<crate::recording::Recorder>>>,
+    /// The demo's ODFS simulator, while the demo runs.
+    pub(crate) demo_odfs: Mutex<Option<crate::demo::DemoOdfs>>,
 }
 
 /// One agent's desk. Cheap to clone; clones share everything.
@@ -170,6 +173,7 @@ fn signed_out() -> DeskSnapshot {
         },
         call: None,
         notes: None,
+        recording: None,
     }
 }
 
@@ -215,6 +219,8 @@ impl Desk {
                 op: tokio::sync::Mutex::new(()),
                 demo: Mutex::new(None),
                 notes: crate::notes::Notes::open(data_dir),
+                recorder: Mutex::new(None),
+                demo_odfs: Mutex::new(None),
             }),
         }
     }
@@ -317,6 +323,10 @@ impl Desk {
         Ok(self.snapshot())
     }
 
+    pub(crate) fn stored_settings(&self) -> StoredSettings {
+        self.stored()
+    }
+
     fn stored(&self) -> StoredSettings {
         self.inner.settings.as_ref().map(SettingsStore::load).unwrap_or_default()
     }
@@ -339,6 +349,14 @@ impl Desk {
             password_saved,
             system_language: sys_locale::get_locale(),
             call_data_key_saved: self.inner.secrets.get(crate::notes::KEY_ACCOUNT).ok().flatten().is_some(),
+            recording_path: stored.recording_path,
+            odfs_secret_saved: self
+                .inner
+                .secrets
+                .get(crate::recording::ODFS_SECRET_ACCOUNT)
+                .ok()
+                .flatten()
+                .is_some(),
         }
     }
 
@@ -485,6 +503,8 @@ impl Desk {
         }
         self.load_call_data_key(demo);
         self.refresh_notes();
+        let demo_odfs = if demo { self.inner.demo_odfs.lock().ok().and_then(|d| d.clone()) } else { None };
+        self.set_up_recording(demo_odfs.as_ref());
         let poller = tokio::spawn(poll_loop(self.clone(), client.clone(), v.request, platform_only));
         if let Ok(mut r) = self.inner.running.lock() {
             if let Some(old) = r.replace(Running { client, poller }) {
@@ -520,6 +540,9 @@ impl Desk {
         }
         self.stop_polling();
         crate::demo::stop(self);
+        if let Ok(mut r) = self.inner.recorder.lock() {
+            r.take();
+        }
         self.update(|s| *s = DeskSnapshot { revision: s.revision, ..signed_out() });
         Ok(self.snapshot())
     }
@@ -611,6 +634,7 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                         return;
                     }
                     board.apply(&typed, desk.now_ms());
+                    crate::recording::on_event(&desk, &typed);
                 }
                 let now = desk.now_ms();
                 let before = desk.snapshot().call;
@@ -634,6 +658,7 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                         }
                     }
                     desk.refresh_notes();
+                    crate::recording::on_call_changed(&desk);
                 }
                 if recovered {
                     // Notes held back by the outage go now, not at the end of a backoff.
@@ -672,6 +697,7 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                                 board.call = Some(call);
                                 desk.update(|s| s.call = board.call.clone());
                                 desk.refresh_notes();
+                                crate::recording::on_call_changed(&desk);
                             }
                         }
                         restored_at = Some(tokio::time::Instant::now());

@@ -12,6 +12,7 @@
 //! - [`desk`]: [`Desk`], the handle: sign-in, sign-out, the poll actor.
 //! - [`settings`]: non-secret settings on disk.
 //! - [`notes`]: call notes: the sealed store, the outbox that delivers them as call data.
+//! - [`recording`]: recording the call (ODFS or the gateway), confirmed states, the audit log.
 //! - [`secrets`]: the OS keychain (a remembered password, the call-data key).
 //! - [`demo`]: the embedded demo (in-process simulators and scripted calls).
 //! - [`clock`]: injected time.
@@ -24,6 +25,7 @@ pub mod desk;
 pub mod error;
 pub mod model;
 pub mod notes;
+pub mod recording;
 pub mod secrets;
 pub mod settings;
 

@@ -18,6 +18,9 @@ pub struct DeskSnapshot {
     pub call: Option<CallView>,
     /// The notes of the call on the card.
     pub notes: Option<crate::notes::CallNotes>,
+    /// The recording of the call on the card; `None` when the deployment records no calls or
+    /// no call is on the card.
+    pub recording: Option<crate::recording::RecordingView>,
 }
 
 /// Where the sign-in stands.
@@ -271,4 +274,8 @@ pub struct SettingsView {
     pub system_language: Option<String>,
     /// Whether the OS keychain holds the deployment's call-data key (never the key itself).
     pub call_data_key_saved: bool,
+    /// How this deployment records calls (administrator's setting); `None`: no recording.
+    pub recording_path: Option<crate::recording::RecordingPath>,
+    /// Whether the OS keychain holds the ODFS app secret (never the secret itself).
+    pub odfs_secret_saved: bool,
 }

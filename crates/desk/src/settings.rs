@@ -31,6 +31,16 @@ pub struct StoredSettings {
     /// Administrator setting: the not-ready reasons configured on the platform (codes 200–250),
     /// offered in the state menu. Entries outside the range are skipped with a warning.
     pub busy_reasons: Vec<BusyReason>,
+    /// Administrator setting: how calls are recorded, `odfs` or `gateway`; absent: no recording.
+    pub recording_path: Option<crate::recording::RecordingPath>,
+    /// Administrator setting: ODFS (OIAP) address, `https://host:port/`.
+    pub odfs_url: Option<String>,
+    /// Administrator setting: the tenant id sent as ODFS `appKey` (the secret is in the keychain).
+    pub odfs_app_key: Option<String>,
+    /// Administrator setting: the flow access code sent as `call_dst_id` (at most 20 characters).
+    pub odfs_flow_access_code: Option<String>,
+    /// Administrator setting: the VDN id, for ODFS grey routing (`crs/process/{vdnId}`).
+    pub odfs_vdn_id: Option<u32>,
 }
 
 /// The settings file.
@@ -87,6 +97,11 @@ mod tests {
             gateway_cert_pin: Some("ab".repeat(32)),
             platform_only_sign_in: true,
             busy_reasons: vec![BusyReason { code: 201, label: "Training".into() }],
+            recording_path: Some(crate::recording::RecordingPath::Odfs),
+            odfs_url: Some("https://oiap.example.com:18443/".into()),
+            odfs_app_key: Some("tenant-1".into()),
+            odfs_flow_access_code: Some("10086".into()),
+            odfs_vdn_id: None,
         };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);

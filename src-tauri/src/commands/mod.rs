@@ -2,6 +2,7 @@
 
 mod call;
 mod notes;
+mod recording;
 mod session;
 mod settings;
 
@@ -24,5 +25,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         notes::call_history,
         notes::set_call_data_key,
         notes::forget_call_data_key,
+        recording::start_recording,
+        recording::stop_recording,
+        recording::recording_audit,
+        recording::export_recording_audit,
+        recording::set_odfs_secret,
+        recording::forget_odfs_secret,
     ]
 }

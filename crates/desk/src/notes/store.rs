@@ -1,4 +1,6 @@
-//! The notes store: a SQLite file in the app's data directory, written before anything is sent.
+//! The desk's local store: a SQLite file in the app's data directory. It holds the notes (written
+//! before anything is sent), the call history and the recording audit log
+//! ([`crate::recording::audit`]).
 //!
 //! Each note is kept sealed (the call-data envelope, under the deployment's key), so no note text
 //! is ever at rest in plaintext; only its length is stored in the clear. A note's delivery state
@@ -119,7 +121,7 @@ impl From<rusqlite::Error> for StoreError {
 /// The open store. One connection, used from one task at a time (the desk wraps it in a mutex).
 #[derive(Debug)]
 pub struct NotesStore {
-    db: Connection,
+    pub(crate) db: Connection,
 }
 
 const SCHEMA: &str = "
@@ -148,6 +150,17 @@ CREATE TABLE IF NOT EXISTS calls (
     ended_ms    INTEGER
 );
 CREATE INDEX IF NOT EXISTS calls_by_time ON calls (offered_ms);
+CREATE TABLE IF NOT EXISTS recording_audit (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms       INTEGER NOT NULL,
+    agent_id    INTEGER NOT NULL,
+    call_id     TEXT    NOT NULL,
+    path        TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    outcome     TEXT    NOT NULL,
+    code        TEXT,
+    message     TEXT
+);
 ";
 
 impl NotesStore {

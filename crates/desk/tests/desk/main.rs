@@ -10,6 +10,7 @@ use sidekick_sim::gateway::CallScript;
 
 mod crash;
 mod notes;
+mod recording;
 
 async fn sim() -> sidekick_sim::SimHandle {
     sidekick_sim::spawn(sidekick_sim::Scenario {
