@@ -376,3 +376,18 @@ async fn recording_shows_only_what_odfs_confirmed_and_is_audited() {
     let leaked = log.contains("odfs-secret") || files.iter().any(|(_, b)| b.windows(11).any(|w| w == b"odfs-secret"));
     assert!(!leaked, "the ODFS app secret reached the log or the disk");
 }
+
+/// The system-wide recording hotkey: with the demo's call connected, Ctrl+Shift+R pressed
+/// through the X server (xdotool, as a keyboard would; the window need not have the focus)
+/// starts the recording, and the card shows it once the demo's ODFS confirmed.
+#[tokio::test]
+async fn the_global_hotkey_starts_recording() {
+    let app = App::launch(&["--demo"]).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    app.wait_attr("[data-testid=recording]", "data-state", "off", PATIENCE).await;
+    let status = tokio::process::Command::new("xdotool").args(["key", "ctrl+shift+r"]).status().await.expect("xdotool on PATH");
+    assert!(status.success());
+    app.wait_attr("[data-testid=recording]", "data-state", "recording", PATIENCE).await;
+    app.shot("recording-hotkey").await;
+    app.close().await;
+}

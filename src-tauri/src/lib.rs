@@ -12,6 +12,7 @@ pub mod bindings;
 mod commands;
 pub mod error;
 pub mod events;
+mod hotkeys;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
             let desk = Desk::with_data_dir(config_dir.as_deref(), data_dir.as_deref(), Arc::new(SystemClock), keychain);
             app.manage(desk.clone());
             events::forward_snapshots(app.handle().clone(), desk.clone());
+            hotkeys::register_if_available(app.handle(), &desk);
             if options.demo {
                 tauri::async_runtime::spawn(async move {
                     if let Err(e) = desk.start_demo().await {
@@ -67,7 +69,9 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
     let options = Options::from_args(std::env::args().skip(1));
-    let app = match run_app(tauri::Builder::default(), options).build(tauri::generate_context!()) {
+    // The real app has system-wide hotkeys; the shell tests on the mock runtime do not.
+    let builder = tauri::Builder::default().plugin(hotkeys::plugin());
+    let app = match run_app(builder, options).build(tauri::generate_context!()) {
         Ok(app) => app,
         Err(e) => {
             // Start-up failures (no display, broken config) end the process with a message.

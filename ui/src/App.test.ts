@@ -2,8 +2,8 @@ import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { tick } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
-import type { CallView, DeskSnapshot, SessionView, StateChoice } from "./lib/backend";
-import { callActions, callNotes, deskSnapshot, FakeBackend, NO_KEY, withDerived } from "./lib/backend/fake";
+import type { AuditEntry, CallView, DeskSnapshot, SessionView, SettingsView, StateChoice } from "./lib/backend";
+import { callActions, callNotes, deskSnapshot, FakeBackend, NO_KEY, NO_ODFS_SECRET, withDerived } from "./lib/backend/fake";
 import { locale } from "./lib/i18n";
 
 const demoAgent = { phase: "signedIn", agentId: 1001, agentState: "ready", health: "connected", demo: true } as const;
@@ -37,7 +37,7 @@ describe("signed out", () => {
   it("shows the sign-in form prefilled from settings, and Try the demo starts the demo", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false },
+        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
       }),
     );
     await screen.findByTestId("signin-form");
@@ -87,7 +87,7 @@ describe("signed out", () => {
   it("sends the fields as they stand, even when a change fired no input event", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false },
+        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
       }),
     );
     await screen.findByTestId("signin-form");
@@ -109,7 +109,7 @@ describe("signed out", () => {
 
   it("asks before taking over a session held elsewhere, and forces only when told to", async () => {
     const backend = new FakeBackend({
-      settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false },
+      settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
     });
     const plain = backend.signIn.bind(backend);
     const forced: boolean[] = [];
@@ -141,12 +141,16 @@ describe("saved password", () => {
     passwordSaved: true,
     systemLanguage: null,
     callDataKeySaved: false,
+    recordingPath: null,
+    odfsSecretSaved: false,
+    recordHotkey: null,
+    recordHotkeyProblem: null,
   } as const;
   const input = (id: string) => document.querySelector<HTMLInputElement>(`#${id}`) as HTMLInputElement;
   const forgetButton = () => document.querySelector<HTMLButtonElement>("#forget-password");
 
   it("sends the remember checkbox, unchecked by default", async () => {
-    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null, callDataKeySaved: false } }));
+    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null } }));
     await screen.findByTestId("signin-form");
     const remember = screen.getByLabelText<HTMLInputElement>("Remember password on this computer");
     expect(remember.id).toBe("remember-password");
@@ -168,7 +172,7 @@ describe("saved password", () => {
   });
 
   it("offers no saved password when none is saved", async () => {
-    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null, callDataKeySaved: false } }));
+    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null } }));
     await screen.findByTestId("signin-form");
     expect(input("password").placeholder).toBe("");
     expect(forgetButton()).toBeNull();
@@ -310,7 +314,7 @@ describe("language", () => {
   it("follows the system language the backend reports when set to auto", async () => {
     renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "auto", passwordSaved: false, systemLanguage: "ru-RU", callDataKeySaved: false },
+        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "auto", passwordSaved: false, systemLanguage: "ru-RU", callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
       }),
     );
     expect((await screen.findByText("Попробовать демо")).id).toBe("try-demo");
@@ -319,7 +323,7 @@ describe("language", () => {
   it("keeps an explicit choice over the system language", async () => {
     renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: "ru-RU", callDataKeySaved: false },
+        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: "ru-RU", callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
       }),
     );
     expect((await screen.findByText("Try the demo")).id).toBe("try-demo");
@@ -423,7 +427,7 @@ describe("call control", () => {
   });
 
   it("speaks Russian", async () => {
-    const settings = { gatewayUrl: null, agentId: null, phoneNumber: null, language: "ru" as const, passwordSaved: false, systemLanguage: null, callDataKeySaved: false };
+    const settings = { gatewayUrl: null, agentId: null, phoneNumber: null, language: "ru" as const, passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null };
     const held = { ...ringing, state: "held" as const, actions: callActions("held", "inbound") };
     renderWith(new FakeBackend({ settings, snapshot: desk(demoAgent, held) }));
     await screen.findByTestId("call-card");
@@ -777,7 +781,7 @@ describe("call-data key", () => {
   it("can be forgotten", async () => {
     const backend = new FakeBackend({
       snapshot: desk(demoAgent),
-      settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: true },
+      settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: true, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
     });
     const row = await openSettings(backend);
     expect(row.dataset.saved).toBe("true");
@@ -797,5 +801,359 @@ describe("call-data key", () => {
     await fireEvent.click(document.querySelector("#close-settings") as HTMLButtonElement);
     expect(screen.queryByTestId("notes-unavailable")).toBeNull();
     expect(document.querySelector<HTMLTextAreaElement>("#note-text")?.disabled).toBe(false);
+  });
+});
+
+describe("recording", () => {
+  const talking = { ...ringing, state: "talking" as const, answeredAtMs: Date.now(), actions: callActions("talking", "inbound") };
+  const busy = { ...demoAgent, agentState: "busy" } as const;
+  const settingsWith = (over: Partial<SettingsView>): SettingsView => ({
+    gatewayUrl: null,
+    agentId: null,
+    phoneNumber: null,
+    language: "en",
+    passwordSaved: false,
+    systemLanguage: null,
+    callDataKeySaved: true,
+    recordingPath: null,
+    odfsSecretSaved: false,
+    recordHotkey: null,
+    recordHotkeyProblem: null,
+    ...over,
+  });
+  const start = () => document.querySelector<HTMLButtonElement>("#record-start") as HTMLButtonElement;
+  const stop = () => document.querySelector<HTMLButtonElement>("#record-stop") as HTMLButtonElement;
+  const strip = () => screen.getByTestId("recording");
+  const shortcut = () => fireEvent.keyDown(window, { key: "R", code: "KeyR", ctrlKey: true, shiftKey: true });
+
+  it("never shows REC before the desk says recording: Record, then the spinner, then REC once ODFS confirmed", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(busy, talking), recordMs: 80 }));
+    await screen.findByTestId("call-card");
+    // The recording strip sits between the call controls and the notes, all in one card.
+    const card = screen.getByTestId("call-card");
+    expect(strip().compareDocumentPosition(card.querySelector("#call-hangup") as Node) & Node.DOCUMENT_POSITION_PRECEDING).toBeTruthy();
+    expect(strip().compareDocumentPosition(screen.getByTestId("note-editor")) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(strip().dataset.state).toBe("off");
+
+    // Whenever REC is on screen, the desk has said `recording`.
+    const seen: string[] = [];
+    const watch = new MutationObserver(() => {
+      if (card.textContent?.includes("REC")) seen.push(backend.current.recording?.state ?? "none");
+    });
+    watch.observe(card, { subtree: true, childList: true, characterData: true });
+
+    await fireEvent.click(start());
+    expect(backend.calls.map((c) => c.method)).toContain("startRecording");
+    await waitFor(() => expect(strip().dataset.state).toBe("requesting"));
+    expect(strip().textContent).toContain("Starting recording…");
+    expect(card.textContent, "not before ODFS answers").not.toContain("REC");
+    expect(start().disabled).toBe(true);
+
+    await waitFor(() => expect(strip().dataset.state).toBe("recording"));
+    watch.disconnect();
+    expect(strip().textContent).toContain("REC");
+    expect(screen.getByTestId("recording-elapsed").textContent).toBe("00:00");
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen)).toEqual(new Set(["recording"]));
+    expect(screen.queryByTestId("action-error")).toBeNull();
+    expect(document.querySelector("#call-hangup"), "the call controls stay").not.toBeNull();
+  });
+
+  it("shows ODFS's refusal with its code, and Record stays available to retry", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(busy, talking), refuseRecording: true }));
+    await screen.findByTestId("call-card");
+    await fireEvent.click(start());
+
+    await waitFor(() => expect(strip().dataset.state).toBe("failed"));
+    expect(screen.getByTestId("recording-reason").textContent).toContain("ODFS did not start the recording (10000002)");
+    expect(strip().textContent).not.toContain("REC");
+    expect(start().disabled).toBe(false);
+
+    backend.refuseRecording = false;
+    await fireEvent.click(start());
+    await waitFor(() => expect(strip().dataset.state).toBe("recording"));
+    expect(screen.queryByTestId("recording-reason")).toBeNull();
+  });
+
+  it("shows a refusal of the desk in the strip, not as a banner", async () => {
+    const backend = new FakeBackend({ snapshot: desk(busy, talking) });
+    backend.fail("startRecording", { code: "invalidInput", message: "A recording request is already running" });
+    renderWith(backend);
+    await screen.findByTestId("call-card");
+    await fireEvent.click(start());
+    expect((await screen.findByTestId("recording-reason")).textContent).toBe("A recording request is already running");
+    expect(screen.queryByTestId("action-error")).toBeNull();
+    expect(start().disabled).toBe(false);
+  });
+
+  it("starts with Ctrl+Shift+R", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(busy, talking) }));
+    await screen.findByTestId("call-card");
+    expect(start().title).toBe("Start recording (Ctrl+Shift+R)");
+    await shortcut();
+    expect(backend.calls.filter((c) => c.method === "startRecording")).toHaveLength(1);
+    await waitFor(() => expect(strip().dataset.state).toBe("recording"));
+  });
+
+  it("ignores Ctrl+Shift+R while the settings hide the card", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(busy, talking) }));
+    await screen.findByTestId("call-card");
+    await fireEvent.click(document.querySelector("#open-settings") as HTMLButtonElement);
+    await screen.findByTestId("settings");
+    await shortcut();
+    expect(backend.calls.some((c) => c.method === "startRecording")).toBe(false);
+  });
+
+  it("stops on the gateway path, with Stop or Ctrl+Shift+R, and logs every step", async () => {
+    const backend = renderWith(
+      new FakeBackend({ snapshot: desk({ ...busy, demo: false }, talking), settings: settingsWith({ recordingPath: "gateway" }) }),
+    );
+    await screen.findByTestId("call-card");
+    expect(strip().dataset.path).toBe("gateway");
+    await fireEvent.click(start());
+    await waitFor(() => expect(strip().dataset.state).toBe("recording"));
+    expect(start(), "Stop takes Record's place").toBeNull();
+
+    await fireEvent.click(stop());
+    expect(backend.calls.map((c) => c.method)).toContain("stopRecording");
+    await waitFor(() => expect(strip().dataset.state).toBe("off"));
+    expect(start().disabled).toBe(false);
+
+    await shortcut();
+    await waitFor(() => expect(strip().dataset.state).toBe("recording"));
+    await shortcut();
+    await waitFor(() => expect(strip().dataset.state).toBe("off"));
+
+    const log = await backend.recordingAudit();
+    expect(log.map((e) => `${e.action}:${e.outcome}`).reverse()).toEqual([
+      "start:accepted",
+      "start:confirmed",
+      "stop:accepted",
+      "stop:confirmed",
+      "start:accepted",
+      "start:confirmed",
+      "stop:accepted",
+      "stop:confirmed",
+    ]);
+  });
+
+  it("turns off when the call ends", async () => {
+    renderWith(new FakeBackend({ snapshot: desk(busy, talking) }));
+    await screen.findByTestId("call-card");
+    await fireEvent.click(start());
+    await waitFor(() => expect(strip().dataset.state).toBe("recording"));
+    await fireEvent.click(document.querySelector("#call-hangup") as HTMLButtonElement);
+    await waitFor(() => expect(screen.getByTestId("call-card").dataset.state).toBe("ended"));
+    expect(screen.queryByTestId("recording"), "nothing to do with an ended call").toBeNull();
+  });
+
+  it("says why recording is unavailable: ODFS without its secret", async () => {
+    renderWith(new FakeBackend({ snapshot: desk({ ...busy, demo: false }, talking), settings: settingsWith({ recordingPath: "odfs" }) }));
+    await screen.findByTestId("call-card");
+    expect(start().disabled).toBe(true);
+    expect(start().title).toBe(NO_ODFS_SECRET);
+    expect(screen.getByTestId("recording-hint").textContent).toBe(NO_ODFS_SECRET);
+  });
+
+  it("shows no recording where the deployment records none", async () => {
+    renderWith(new FakeBackend({ snapshot: desk({ ...busy, demo: false }, talking), settings: settingsWith({ recordingPath: null }) }));
+    await screen.findByTestId("call-card");
+    expect(screen.queryByTestId("recording")).toBeNull();
+    expect(document.querySelector("#record-start")).toBeNull();
+  });
+
+  it("speaks Russian", async () => {
+    renderWith(new FakeBackend({ snapshot: desk(busy, talking), settings: settingsWith({ language: "ru" }) }));
+    await screen.findByTestId("call-card");
+    await waitFor(() => expect(start().textContent?.trim()).toBe("Записать"));
+    expect(start().title).toBe("Начать запись (Ctrl+Shift+R)");
+  });
+});
+
+describe("recording audit log", () => {
+  const talking = { ...ringing, state: "talking" as const, answeredAtMs: Date.now(), actions: callActions("talking", "inbound") };
+
+  async function openAudit() {
+    await fireEvent.click(await screen.findByRole("button", { name: "Settings" }));
+    await fireEvent.click((await screen.findByTestId("settings")).querySelector("#open-audit") as HTMLButtonElement);
+    return screen.findByTestId("audit");
+  }
+
+  it("opens from the settings and says when there is nothing yet", async () => {
+    renderWith(new FakeBackend({ snapshot: desk(demoAgent) }));
+    await openAudit();
+    expect((await screen.findByTestId("audit-empty")).textContent).toContain("No recording requests yet");
+    await fireEvent.click(document.querySelector("#close-audit") as HTMLButtonElement);
+    expect(await screen.findByTestId("settings"), "back goes back to the settings").toBeTruthy();
+  });
+
+  it("lists the requests newest first, with their outcome, path, call, code and message", async () => {
+    const backend = new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: "busy" }, talking), refuseRecording: true });
+    renderWith(backend);
+    await screen.findByTestId("call-card");
+    await backend.startRecording();
+    backend.refuseRecording = false;
+    await backend.startRecording();
+
+    const panel = await openAudit();
+    expect(backend.calls.map((c) => c.method)).toContain("recordingAudit");
+    await waitFor(() => expect(screen.getAllByTestId("audit-entry")).toHaveLength(2));
+    const [newest, oldest] = screen.getAllByTestId("audit-entry") as [HTMLElement, HTMLElement];
+    expect(newest.dataset.outcome).toBe("confirmed");
+    expect(newest.querySelector("[data-testid=audit-outcome]")?.getAttribute("data-tone")).toBe("green");
+    expect(newest.textContent).toContain("Confirmed");
+    expect(newest.querySelector("[data-testid=audit-action]")?.textContent).toBe("Start");
+    expect(newest.querySelector("[data-testid=audit-path]")?.textContent).toBe("ODFS");
+    expect(newest.querySelector("[data-testid=audit-call-id]")?.textContent).toBe("1732250000-0007");
+    expect(newest.querySelector("[data-testid=audit-code]")?.textContent).toBe("Code 0");
+    expect(oldest.dataset.outcome).toBe("failed");
+    expect(oldest.querySelector("[data-testid=audit-outcome]")?.getAttribute("data-tone")).toBe("red");
+    expect(oldest.querySelector("[data-testid=audit-code]")?.textContent).toBe("Code 10000002");
+    expect(oldest.querySelector("[data-testid=audit-message]")?.textContent).toContain("ODFS did not start the recording");
+
+    // Read-only: the only buttons are Back and Export.
+    expect(Array.from(panel.querySelectorAll("button")).map((b) => b.id)).toEqual(["close-audit", "export-audit"]);
+    expect(panel.querySelector("input, textarea, select")).toBeNull();
+  });
+
+  it("colours each outcome: confirmed green, accepted grey, invalid and failed red", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent) });
+    const entry = (id: number, outcome: AuditEntry["outcome"]): AuditEntry => ({
+      id,
+      atMs: Date.now() - id * 1000,
+      agentId: 1001,
+      callId: `c-${id}`,
+      path: "gateway",
+      action: "stop",
+      outcome,
+      code: null,
+      message: null,
+    });
+    backend.recordingAudit = () =>
+      Promise.resolve([entry(1, "accepted"), entry(2, "confirmed"), entry(3, "invalid"), entry(4, "failed")]);
+    renderWith(backend);
+    await openAudit();
+    await waitFor(() => expect(screen.getAllByTestId("audit-entry")).toHaveLength(4));
+    const tones = screen.getAllByTestId("audit-outcome").map((o) => `${o.textContent?.trim()}:${o.dataset.tone}`);
+    expect(tones).toEqual(["Accepted:grey", "Confirmed:green", "Invalid:red", "Failed:red"]);
+    expect(screen.getAllByTestId("audit-path")[0]?.textContent).toBe("Gateway");
+    expect(screen.getAllByTestId("audit-action")[0]?.textContent).toBe("Stop");
+    expect(screen.queryByTestId("audit-code"), "no code, no code line").toBeNull();
+  });
+
+  it("exports CSV and says where it went", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent) });
+    backend.exportRecordingAudit = () => Promise.resolve("/home/agent/Downloads/sidekick-recording-audit-2026-11-22T08-00-00-000Z.csv");
+    renderWith(backend);
+    await openAudit();
+    await fireEvent.click(document.querySelector("#export-audit") as HTMLButtonElement);
+    const saved = await screen.findByTestId("audit-exported");
+    expect(saved.textContent).toContain("Saved to /home/agent/Downloads/sidekick-recording-audit-2026-11-22T08-00-00-000Z.csv");
+  });
+
+  it("shows why the export failed", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent) });
+    backend.fail("exportRecordingAudit", { code: "storage", message: "/home/agent/Downloads: permission denied" });
+    renderWith(backend);
+    await openAudit();
+    await fireEvent.click(document.querySelector("#export-audit") as HTMLButtonElement);
+    expect((await screen.findByTestId("audit-export-error")).textContent).toContain("permission denied");
+    expect(screen.queryByTestId("audit-exported")).toBeNull();
+  });
+
+  it("shows why the log could not be read", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent) });
+    backend.fail("recordingAudit", { code: "storage", message: "the database is locked" });
+    renderWith(backend);
+    await openAudit();
+    expect((await screen.findByTestId("audit-error")).textContent).toContain("the database is locked");
+  });
+});
+
+describe("recording settings", () => {
+  const secretInput = () => document.querySelector<HTMLInputElement>("#odfs-secret") as HTMLInputElement;
+  const settings = (over: Partial<SettingsView>): SettingsView => ({
+    gatewayUrl: null,
+    agentId: null,
+    phoneNumber: null,
+    language: "en",
+    passwordSaved: false,
+    systemLanguage: null,
+    callDataKeySaved: false,
+    recordingPath: "odfs",
+    odfsSecretSaved: false,
+    recordHotkey: null,
+    recordHotkeyProblem: null,
+    ...over,
+  });
+
+  async function openSettings(backend: FakeBackend) {
+    renderWith(backend);
+    await screen.findByTestId("status-bar");
+    await fireEvent.click(document.querySelector("#open-settings") as HTMLButtonElement);
+    return screen.findByTestId("settings");
+  }
+
+  it.each<[SettingsView["recordingPath"], string, boolean]>([
+    ["odfs", "ODFS (packet capture)", true],
+    ["gateway", "CC-Gateway", false],
+    [null, "Off — not set up by your administrator", false],
+  ])("says how the deployment records (%s), with the ODFS secret only for ODFS", async (recordingPath, text, secret) => {
+    await openSettings(new FakeBackend({ snapshot: desk(demoAgent), settings: settings({ recordingPath }) }));
+    expect(screen.getByTestId("settings-recording-path").textContent?.trim()).toBe(text);
+    expect(screen.queryByTestId("settings-odfs-secret") !== null).toBe(secret);
+    expect(document.querySelector("#open-audit"), "the audit log is always there").not.toBeNull();
+  });
+
+  it("keeps the ODFS app secret write-only: saved, the field emptied, never shown back", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent), settings: settings({}) });
+    await openSettings(backend);
+    const row = screen.getByTestId("settings-odfs-secret");
+    expect(row.dataset.saved).toBe("false");
+    expect(row.textContent).toContain("Not set");
+    expect(secretInput().type).toBe("password");
+    expect(document.querySelector("#forget-odfs-secret")).toBeNull();
+
+    const secret = "s3cr3t-Odfs-App-Secret";
+    await fireEvent.input(secretInput(), { target: { value: secret } });
+    await fireEvent.click(document.querySelector("#save-odfs-secret") as HTMLButtonElement);
+
+    expect(backend.calls.find((c) => c.method === "setOdfsSecret")?.args).toEqual([secret]);
+    await waitFor(() => expect(row.dataset.saved).toBe("true"));
+    expect(row.textContent).toContain("Saved in the system keychain");
+    expect(secretInput().value, "the secret does not stay in the field").toBe("");
+    expect(secretInput().placeholder).toBe("Paste a new secret to replace it");
+    expect(document.body.innerHTML.includes(secret), "the secret is nowhere in the page").toBe(false);
+
+    await fireEvent.click(document.querySelector("#forget-odfs-secret") as HTMLButtonElement);
+    expect(backend.calls.map((c) => c.method)).toContain("forgetOdfsSecret");
+    await waitFor(() => expect(row.dataset.saved).toBe("false"));
+  });
+
+  it("shows a refused secret's reason inline and keeps it for fixing", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent), settings: settings({}) });
+    await openSettings(backend);
+    await fireEvent.input(secretInput(), { target: { value: "   " } });
+    await fireEvent.submit(secretInput().form as HTMLFormElement);
+    expect((await screen.findByTestId("odfs-secret-error")).textContent?.trim()).toBe("Enter the ODFS app secret");
+    expect(secretInput().value).toBe("   ");
+    expect(backend.currentSettings.odfsSecretSaved).toBe(false);
+  });
+
+  it("shows a keychain failure with its headline", async () => {
+    const backend = new FakeBackend({ snapshot: desk(demoAgent), settings: settings({ odfsSecretSaved: true }) });
+    backend.fail("forgetOdfsSecret", { code: "storage", message: "The keychain is locked." });
+    await openSettings(backend);
+    await fireEvent.click(document.querySelector("#forget-odfs-secret") as HTMLButtonElement);
+    const error = await screen.findByTestId("odfs-secret-error");
+    expect(error.textContent).toContain("Local storage error");
+    expect(error.textContent).toContain("The keychain is locked.");
+  });
+
+  it("speaks Russian", async () => {
+    await openSettings(new FakeBackend({ snapshot: desk(demoAgent), settings: settings({ language: "ru" }) }));
+    await waitFor(() => expect(screen.getByTestId("settings-recording-path").textContent?.trim()).toBe("ODFS (захват пакетов)"));
+    expect(screen.getByTestId("settings-odfs-secret").textContent).toContain("Секрет приложения ODFS");
+    expect(document.querySelector("#open-audit")?.textContent?.trim()).toBe("Открыть");
   });
 });

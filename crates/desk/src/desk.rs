@@ -142,6 +142,8 @@ pub(crate) struct Inner {
     pub(crate) recorder: Mutex<Option<Arc<crate::recording::Recorder>>>,
     /// The demo's ODFS simulator, while the demo runs.
     pub(crate) demo_odfs: Mutex<Option<crate::demo::DemoOdfs>>,
+    /// Why the recording hotkey could not be registered, if it could not.
+    pub(crate) hotkey_problem: Mutex<Option<String>>,
 }
 
 /// One agent's desk. Cheap to clone; clones share everything.
@@ -221,6 +223,7 @@ impl Desk {
                 notes: crate::notes::Notes::open(data_dir),
                 recorder: Mutex::new(None),
                 demo_odfs: Mutex::new(None),
+                hotkey_problem: Mutex::new(None),
             }),
         }
     }
@@ -357,6 +360,12 @@ impl Desk {
                 .ok()
                 .flatten()
                 .is_some(),
+            record_hotkey: match stored.record_hotkey {
+                None => Some(crate::recording::DEFAULT_RECORD_HOTKEY.to_owned()),
+                Some(h) if h.trim().is_empty() => None,
+                Some(h) => Some(h.trim().to_owned()),
+            },
+            record_hotkey_problem: self.inner.hotkey_problem.lock().ok().and_then(|p| p.clone()),
         }
     }
 

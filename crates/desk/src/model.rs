@@ -278,4 +278,8 @@ pub struct SettingsView {
     pub recording_path: Option<crate::recording::RecordingPath>,
     /// Whether the OS keychain holds the ODFS app secret (never the secret itself).
     pub odfs_secret_saved: bool,
+    /// The system-wide hotkey that starts or stops recording; `None`: turned off.
+    pub record_hotkey: Option<String>,
+    /// Why that hotkey does not work (not a key combination, or another application holds it).
+    pub record_hotkey_problem: Option<String>,
 }

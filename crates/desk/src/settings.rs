@@ -41,6 +41,9 @@ pub struct StoredSettings {
     pub odfs_flow_access_code: Option<String>,
     /// Administrator setting: the VDN id, for ODFS grey routing (`crs/process/{vdnId}`).
     pub odfs_vdn_id: Option<u32>,
+    /// The system-wide hotkey that starts or stops recording (`CmdOrCtrl+Shift+R` when absent;
+    /// an empty string turns it off).
+    pub record_hotkey: Option<String>,
 }
 
 /// The settings file.
@@ -102,6 +105,7 @@ mod tests {
             odfs_app_key: Some("tenant-1".into()),
             odfs_flow_access_code: Some("10086".into()),
             odfs_vdn_id: None,
+            record_hotkey: Some("Alt+F9".into()),
         };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);

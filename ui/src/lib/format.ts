@@ -21,3 +21,15 @@ export function dayAndTime(ms: number, loc: Locale): string {
     hourCycle: "h23",
   }).format(ms);
 }
+
+/** A day and a time to the second, `Nov 22, 08:05:09` / `22 нояб., 08:05:09` (for logs). */
+export function dayAndTimeSeconds(ms: number, loc: Locale): string {
+  return new Intl.DateTimeFormat(loc, {
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  }).format(ms);
+}

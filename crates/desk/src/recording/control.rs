@@ -218,6 +218,21 @@ impl Desk {
         Ok(self.snapshot())
     }
 
+    /// The hotkey's action: starts recording when the agent may, or stops it when the agent may.
+    pub async fn toggle_recording(&self) -> Result<DeskSnapshot, DeskError> {
+        match self.snapshot().recording {
+            Some(v) if v.can_stop => self.stop_recording().await,
+            _ => self.start_recording().await,
+        }
+    }
+
+    /// Notes whether the shell could register the recording hotkey (shown in the settings).
+    pub fn set_hotkey_problem(&self, problem: Option<String>) {
+        if let Ok(mut p) = self.inner.hotkey_problem.lock() {
+            *p = problem;
+        }
+    }
+
     /// The newest entries of the recording audit log, newest first.
     pub fn recording_audit(&self) -> Result<Vec<AuditEntry>, DeskError> {
         self.inner.notes.with_store(|s| s.audit_entries(AUDIT_SHOWN))

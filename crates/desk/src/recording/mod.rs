@@ -16,6 +16,9 @@ pub use audit::AuditEntry;
 pub use control::ODFS_SECRET_ACCOUNT;
 pub(crate) use control::{on_call_changed, on_event, Recorder};
 
+/// The system-wide hotkey that starts or stops recording, unless the settings name another.
+pub const DEFAULT_RECORD_HOTKEY: &str = "CmdOrCtrl+Shift+R";
+
 /// Which platform records calls in this deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -6,6 +6,7 @@
  * Every method that can fail rejects with an {@link IpcError}, never with a bare string.
  */
 import type {
+  AuditEntry,
   DeskSnapshot,
   ErrorCode,
   HistoryCall,
@@ -63,6 +64,30 @@ export interface Backend {
   setCallDataKey(key: string): Promise<SettingsView>;
   /** Removes the call-data key from the keychain (`callDataKeySaved` turns false). */
   forgetCallDataKey(): Promise<SettingsView>;
+  /**
+   * Asks the platform to record the call on the card (`RecordingView.canStart`). The snapshot
+   * says `requesting` meanwhile and `recording` only once the platform confirmed (on the ODFS
+   * path this resolves after its answer; on the gateway path before the confirming event), or
+   * `failed` with the platform's code. Rejects with `invalidInput` and a sentence when the desk
+   * refuses locally: no live call, a request already running, recording unavailable.
+   */
+  startRecording(): Promise<DeskSnapshot>;
+  /**
+   * Stops the recording (`RecordingView.canStop`: the gateway path only; an ODFS recording ends
+   * with the call). Rejects with `invalidInput` when there is nothing to stop.
+   */
+  stopRecording(): Promise<DeskSnapshot>;
+  /** The recording audit log, newest first (the desk shows the latest 500): read-only. */
+  recordingAudit(): Promise<AuditEntry[]>;
+  /** Writes the whole audit log as CSV into the Downloads folder; resolves to the file's path. */
+  exportRecordingAudit(): Promise<string>;
+  /**
+   * Keeps the ODFS app secret in the OS keychain (used from the next sign-in on); only
+   * `SettingsView.odfsSecretSaved` ever comes back. Rejects with `invalidInput` when it is blank.
+   */
+  setOdfsSecret(secret: string): Promise<SettingsView>;
+  /** Removes the ODFS app secret from the keychain (`odfsSecretSaved` turns false). */
+  forgetOdfsSecret(): Promise<SettingsView>;
   /** Calls `cb` with every snapshot the desk publishes; resolves to the unsubscribe function. */
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void>;
 }

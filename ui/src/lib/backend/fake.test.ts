@@ -5,12 +5,15 @@ import {
   callNotes,
   deskSnapshot,
   FakeBackend,
+  GATEWAY_RECORD_FAILED,
   NO_KEY,
+  NO_ODFS_SECRET,
   notesBaseBytes,
+  ODFS_REFUSED,
   TYPED_AFTER_END,
   withDerived,
 } from "./fake";
-import type { CallView, NoteView } from "./generated";
+import type { CallView, DeskSnapshot, NoteView, SettingsView } from "./generated";
 
 const signedIn = { phase: "signedIn", agentId: 1001, agentState: "ready", health: "connected" } as const;
 const ringing: CallView = {
@@ -140,7 +143,7 @@ describe("FakeBackend saved password", () => {
 
   it("forgets the saved password on request", async () => {
     const backend = new FakeBackend({
-      settings: { gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true, systemLanguage: null, callDataKeySaved: false },
+      settings: { gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
     });
     expect((await backend.forgetPassword()).passwordSaved).toBe(false);
     await expect(backend.signIn({ ...form, password: "", remember: false })).rejects.toMatchObject({ code: "invalidInput" });
@@ -271,6 +274,173 @@ describe("FakeBackend notes", () => {
     expect(new Set(deliveries)).toEqual(new Set(["confirmed", "failed", "notAttached"]));
     const ids = history.flatMap((c) => c.notes.map((n) => n.id));
     expect(new Set(ids).size, "note ids are unique").toBe(ids.length);
+    await backend.signOut();
+  });
+});
+
+describe("FakeBackend recording", () => {
+  afterEach(() => vi.useRealTimers());
+
+  const demo = { ...signedIn, demo: true } as const;
+  const talking: CallView = { ...ringing, state: "talking", answeredAtMs: 2_000, actions: callActions("talking", "inbound") };
+  const settings = (over: Partial<SettingsView>): SettingsView => ({
+    gatewayUrl: null,
+    agentId: null,
+    phoneNumber: null,
+    language: "en",
+    passwordSaved: false,
+    systemLanguage: null,
+    callDataKeySaved: false,
+    recordingPath: null,
+    odfsSecretSaved: false,
+    recordHotkey: null,
+    recordHotkeyProblem: null,
+    ...over,
+  });
+  const off = { callId: "c-1", state: "off", startedAtMs: null, reason: null, canStop: false } as const;
+
+  it("records a demo call through ODFS, which may start once the call is connected", async () => {
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, ringing)) });
+    expect(backend.current.recording).toEqual({ ...off, path: "odfs", canStart: false });
+    await expect(backend.startRecording()).rejects.toEqual({
+      code: "invalidInput",
+      message: "Answer the call first; a call can be recorded once it is connected",
+    });
+    await backend.answerCall();
+    expect(backend.current.recording).toEqual({ ...off, path: "odfs", canStart: true });
+  });
+
+  it("has no recording where the deployment records none, and ODFS without a secret is unavailable", async () => {
+    const none = new FakeBackend({ snapshot: withDerived(deskSnapshot(signedIn, talking)), settings: settings({}) });
+    expect(none.current.recording).toBeNull();
+    await expect(none.startRecording()).rejects.toMatchObject({ message: "Recording is not set up for this deployment" });
+
+    const noSecret = new FakeBackend({ snapshot: withDerived(deskSnapshot(signedIn, talking)), settings: settings({ recordingPath: "odfs" }) });
+    expect(noSecret.current.recording).toEqual({ ...off, path: "odfs", reason: NO_ODFS_SECRET, canStart: false });
+    await expect(noSecret.startRecording()).rejects.toEqual({ code: "invalidInput", message: NO_ODFS_SECRET });
+  });
+
+  it("says requesting until ODFS confirms, and resolves only then, as the desk waits for ODFS", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)), recordMs: 1_000 });
+    const states: Array<string | undefined> = [];
+    await backend.onSnapshot((s) => states.push(s.recording?.state));
+
+    const answers: DeskSnapshot[] = [];
+    const request = backend.startRecording().then((s) => answers.push(s));
+    expect(backend.current.recording).toMatchObject({ state: "requesting", canStart: false });
+    await expect(backend.startRecording(), "one request at a time").rejects.toMatchObject({
+      message: "A recording request is already running",
+    });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(answers, "no answer before ODFS's").toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await request;
+    expect(answers[0]?.recording).toMatchObject({ state: "recording", startedAtMs: Date.now(), canStart: false, canStop: false });
+    expect(states).toEqual(["requesting", "recording"]);
+    await expect(backend.stopRecording()).rejects.toEqual({
+      code: "invalidInput",
+      message: "A packet-capture recording ends with the call; it cannot be stopped before",
+    });
+    await expect(backend.startRecording()).rejects.toMatchObject({ message: "This call is already being recorded" });
+
+    const [entry] = await backend.recordingAudit();
+    expect(entry).toMatchObject({ agentId: 1001, callId: "c-1", path: "odfs", action: "start", outcome: "confirmed", code: "0", message: null });
+  });
+
+  it("fails with ODFS's code when told to refuse, and allows a retry", async () => {
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)), refuseRecording: true });
+    const failed = await backend.startRecording();
+    expect(failed.recording).toMatchObject({ state: "failed", reason: ODFS_REFUSED, canStart: true });
+    expect(ODFS_REFUSED).toMatch(/^ODFS did not start the recording \(10000002\): /);
+
+    backend.refuseRecording = false;
+    expect((await backend.startRecording()).recording).toMatchObject({ state: "recording", reason: null });
+    expect((await backend.recordingAudit()).map((e) => [e.outcome, e.code])).toEqual([
+      ["confirmed", "0"],
+      ["failed", "10000002"],
+    ]);
+  });
+
+  it("stops on the gateway path: accepted, then confirmed by the event", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({
+      snapshot: withDerived(deskSnapshot(signedIn, talking)),
+      settings: settings({ recordingPath: "gateway" }),
+      recordMs: 500,
+    });
+    expect((await backend.startRecording()).recording, "the gateway answers before its event").toMatchObject({
+      path: "gateway",
+      state: "requesting",
+    });
+    vi.advanceTimersByTime(500);
+    expect(backend.current.recording).toMatchObject({ state: "recording", canStop: true });
+    const startedAtMs = backend.current.recording?.startedAtMs;
+
+    expect((await backend.stopRecording()).recording).toMatchObject({ state: "stopping", startedAtMs, canStop: false });
+    vi.advanceTimersByTime(500);
+    expect(backend.current.recording).toMatchObject({ state: "off", canStart: true, canStop: false });
+    await expect(backend.stopRecording()).rejects.toMatchObject({ message: "This call is not being recorded" });
+    expect((await backend.recordingAudit()).map((e) => `${e.path}:${e.action}:${e.outcome}`)).toEqual([
+      "gateway:stop:confirmed",
+      "gateway:stop:accepted",
+      "gateway:start:confirmed",
+      "gateway:start:accepted",
+    ]);
+  });
+
+  it("reports the gateway's failure event when told to refuse", async () => {
+    const backend = new FakeBackend({
+      snapshot: withDerived(deskSnapshot(signedIn, talking)),
+      settings: settings({ recordingPath: "gateway" }),
+      refuseRecording: true,
+    });
+    expect((await backend.startRecording()).recording).toMatchObject({ state: "failed", reason: GATEWAY_RECORD_FAILED, canStart: true });
+    expect((await backend.recordingAudit()).map((e) => e.outcome)).toEqual(["failed", "accepted"]);
+  });
+
+  it("turns the recording off when the call ends, and starts the next call afresh", async () => {
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)) });
+    await backend.startRecording();
+    const ended = await backend.hangUp();
+    expect(ended.recording).toEqual({ ...off, path: "odfs", canStart: false });
+    await expect(backend.startRecording()).rejects.toMatchObject({ message: "The call has ended; there is nothing to record" });
+
+    backend.emit(withDerived(deskSnapshot(demo, { ...talking, callId: "c-2" })));
+    expect(backend.current.recording).toEqual({ ...off, callId: "c-2", path: "odfs", canStart: true });
+  });
+
+  it("keeps a failure, with its reason, after the call ended", async () => {
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)), refuseRecording: true });
+    await backend.startRecording();
+    expect((await backend.hangUp()).recording).toMatchObject({ state: "failed", reason: ODFS_REFUSED, canStart: false });
+  });
+
+  it("keeps only the fact that an ODFS secret is saved, and uses it from the next sign-in", async () => {
+    const form = { gatewayUrl: "https://cc.example.com:8043", agentId: "1001", password: "pw", phoneNumber: "40038", remember: false, force: false };
+    const backend = new FakeBackend({ settings: settings({ recordingPath: "odfs" }) });
+    await expect(backend.setOdfsSecret("  ")).rejects.toEqual({ code: "invalidInput", message: "Enter the ODFS app secret" });
+    expect((await backend.setOdfsSecret("s3cret")).odfsSecretSaved).toBe(true);
+    expect(JSON.stringify(backend.currentSettings)).not.toContain("s3cret");
+
+    await backend.signIn(form);
+    backend.emit(withDerived(deskSnapshot(backend.current.session, talking)));
+    expect(backend.current.recording).toMatchObject({ reason: null, canStart: true });
+    expect((await backend.forgetOdfsSecret()).odfsSecretSaved).toBe(false);
+  });
+
+  it("exports to a CSV in the Downloads folder", async () => {
+    const backend = new FakeBackend();
+    expect(await backend.exportRecordingAudit()).toMatch(/^\/home\/agent\/Downloads\/sidekick-recording-audit-.*\.csv$/);
+  });
+
+  it("starts the scripted demo with recordings in the audit log", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ scripted: true });
+    expect(backend.currentSettings.recordingPath).toBe("odfs");
+    const log = await backend.recordingAudit();
+    expect(log.map((e) => e.outcome)).toEqual(["confirmed", "failed", "confirmed"]);
+    expect([...log].sort((a, b) => b.atMs - a.atMs), "newest first").toEqual(log);
     await backend.signOut();
   });
 });

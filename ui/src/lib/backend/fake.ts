@@ -17,6 +17,16 @@
  * as on the desk; the demo has its own key. Every call that reaches the card goes into the
  * history, with its notes.
  *
+ * Recording works as the desk's does. A demo session records through "odfs" (the demo's own
+ * ODFS), any other through `settings.recordingPath` as it was at sign-in (`recording` is `null`
+ * without one); ODFS without a saved app secret is unavailable, with the desk's reason. A start
+ * shows `requesting`, then `recording` once the "platform" confirms after `recordMs` (on ODFS
+ * `startRecording` resolves only then, as the desk awaits ODFS's answer; on the gateway it
+ * resolves at once and the confirming event follows), or `failed` with the platform's code
+ * when `refuseRecording` is set. Only the gateway path can stop. A call that ends turns its
+ * recording off (a failure stays, with its reason). Every request and outcome goes into the
+ * audit log, as the desk writes it.
+ *
  * With `scripted: true` (what `index.ts` uses outside Tauri) it starts in a demo session with a
  * few calls in the history and plays calls on a timer, so `npm run dev` shows a living window
  * rather than an empty one.
@@ -25,6 +35,9 @@ import { jsonEscapedLen, utf8Len } from "../notes/budget";
 import type { Backend } from "./backend";
 import type {
   AgentState,
+  AuditAction,
+  AuditEntry,
+  AuditOutcome,
   CallActions,
   CallNotes,
   CallState,
@@ -36,6 +49,9 @@ import type {
   IpcError,
   Language,
   NoteView,
+  RecordingPath,
+  RecordingState,
+  RecordingView,
   SessionView,
   SettingsView,
   SignInForm,
@@ -56,12 +72,14 @@ let lastRevision = 0;
  * A snapshot with a signed-out, offline session, overridden by `session`. Each one gets a higher
  * revision than the one made before it, as the desk's do. `canChangeState` defaults to `false`;
  * see {@link withDerived} for the values the desk would compute. Given to a {@link FakeBackend},
- * a snapshot with a call and `notes: null` gets the fake's notes of that call.
+ * a snapshot with a call and `notes: null` (or `recording: null`) gets the fake's notes (or
+ * recording) of that call.
  */
 export function deskSnapshot(
   session: Partial<SessionView> = {},
   call: CallView | null = null,
   notes: CallNotes | null = null,
+  recording: RecordingView | null = null,
 ): DeskSnapshot {
   return {
     revision: ++lastRevision,
@@ -80,6 +98,7 @@ export function deskSnapshot(
     },
     call,
     notes,
+    recording,
   };
 }
 
@@ -115,6 +134,17 @@ export const NO_KEY = "No call-data key is set, so notes cannot be sealed. An ad
 export const TYPED_AFTER_END = "Not attached: typed after the call ended. Kept here.";
 /** The reason of a note whose call ended before it could be delivered (the desk's sentence). */
 export const CALL_GONE = "Not attached: the call had ended (or moved on) before the note reached the gateway (400-001)";
+
+/** Why ODFS recording is unavailable without its app secret (the desk's sentence). */
+export const NO_ODFS_SECRET = "The ODFS app secret is not set; an administrator enters it in Settings";
+/** What the desk says when ODFS refuses a recording (`refuseRecording`). */
+export const ODFS_REFUSED =
+  "ODFS did not start the recording (10000002): The recording service refused (10000002): a parameter was rejected";
+/** What the desk says when the gateway reports `AgentMediaEvent_Record_Fail` (`refuseRecording`). */
+export const GATEWAY_RECORD_FAILED = "The gateway could not start the recording (AgentMediaEvent_Record_Fail)";
+
+/** How many audit entries the desk shows (its `AUDIT_SHOWN`). */
+const AUDIT_SHOWN = 500;
 
 /** How many calls the history keeps (the desk's `HISTORY_CALLS`). */
 const HISTORY_CALLS = 200;
@@ -181,6 +211,10 @@ const DEFAULT_SETTINGS: SettingsView = {
   passwordSaved: false,
   systemLanguage: null,
   callDataKeySaved: false,
+  recordingPath: null,
+  odfsSecretSaved: false,
+  recordHotkey: null,
+  recordHotkeyProblem: null,
 };
 
 /**
@@ -243,6 +277,24 @@ export class FakeBackend implements Backend {
   #unavailable: string | null;
   /** The id of the newest note: ids follow the order notes were typed in. */
   #lastNoteId = 0;
+  /**
+   * Makes every recording start fail as the platform would refuse it: ODFS with `10000002`,
+   * the gateway with `AgentMediaEvent_Record_Fail`. May be changed at any time.
+   */
+  refuseRecording: boolean;
+  /**
+   * How long the "platform" takes to confirm a recording start or stop; 0 confirms before the
+   * command resolves.
+   */
+  readonly #recordMs: number;
+  /** How this session records (set up at sign-in, as on the desk), or `null`: it does not. */
+  #recorder: { path: RecordingPath; unavailable: string | null } | null = null;
+  /** The recording of the call on the card, as last published. */
+  #recording: RecordingView | null = null;
+  /** One recording request at a time, as on the desk. */
+  #recordingBusy = false;
+  /** The recording audit log, oldest first. */
+  readonly #audit: AuditEntry[] = [];
 
   constructor(
     init: {
@@ -251,19 +303,25 @@ export class FakeBackend implements Backend {
       scripted?: boolean;
       confirmMs?: number;
       deliverMs?: number;
+      recordMs?: number;
+      refuseRecording?: boolean;
     } = {},
   ) {
-    this.currentSettings = init.settings ?? DEFAULT_SETTINGS;
+    // The demo's deployment records through ODFS (its own, with its own secret).
+    this.currentSettings = init.settings ?? (init.scripted ? { ...DEFAULT_SETTINGS, recordingPath: "odfs" } : DEFAULT_SETTINGS);
     this.#savedAccount = this.currentSettings.passwordSaved
       ? keychainAccount(this.currentSettings.gatewayUrl, this.currentSettings.agentId)
       : null;
     this.#scripted = init.scripted ?? false;
     this.#confirmMs = init.confirmMs ?? (this.#scripted ? 600 : 0);
     this.#deliverMs = init.deliverMs ?? (this.#scripted ? 1_500 : 0);
+    this.#recordMs = init.recordMs ?? (this.#scripted ? 1_200 : 0);
+    this.refuseRecording = init.refuseRecording ?? false;
     // As on the desk: a demo session has the demo's key, any other the one in the keychain.
     const demo = this.#scripted || (init.snapshot?.session.demo ?? false);
     this.#unavailable = demo || this.currentSettings.callDataKeySaved ? null : NO_KEY;
-    this.current = this.#withNotes(init.snapshot ?? deskSnapshot());
+    this.#setUpRecording(demo);
+    this.current = this.#complete(init.snapshot ?? deskSnapshot());
     if (this.#scripted) {
       this.#seedHistory();
       this.#playDemo();
@@ -271,12 +329,12 @@ export class FakeBackend implements Backend {
   }
 
   /**
-   * Publishes `snapshot` to every subscriber, as the desk does on each change. Its `notes`, when
-   * given, become the fake's notes of that call (and say whether notes are available); a call
-   * without them gets the fake's own.
+   * Publishes `snapshot` to every subscriber, as the desk does on each change. Its `notes` and
+   * `recording`, when given, become the fake's for that call (notes also say whether notes are
+   * available); a call without them gets the fake's own.
    */
   emit(snapshot: DeskSnapshot): void {
-    this.current = this.#withNotes(snapshot);
+    this.current = this.#complete(snapshot);
     for (const cb of this.#listeners) cb(this.current);
   }
 
@@ -300,6 +358,7 @@ export class FakeBackend implements Backend {
       const agentId = Number.parseInt(form.agentId, 10);
       const remembered = Number.isNaN(agentId) ? null : agentId;
       this.#unavailable = this.currentSettings.callDataKeySaved ? null : NO_KEY;
+      this.#setUpRecording(false);
       this.currentSettings = {
         ...this.currentSettings,
         gatewayUrl: form.gatewayUrl,
@@ -330,6 +389,7 @@ export class FakeBackend implements Backend {
   startDemo(): Promise<DeskSnapshot> {
     return this.#invoke("startDemo", [], () => {
       this.#unavailable = null;
+      this.#setUpRecording(true);
       if (this.#scripted) this.#playDemo();
       else this.#publish(deskSnapshot(DEMO_SESSION));
       return this.current;
@@ -472,12 +532,115 @@ export class FakeBackend implements Backend {
     });
   }
 
+  /**
+   * Starts recording the call on the card, refusing what the desk refuses. The snapshot says
+   * `requesting` until the "platform" answers after `recordMs`.
+   */
+  startRecording(): Promise<DeskSnapshot> {
+    return this.#invoke("startRecording", [], async () => {
+      const recorder = this.#recorder;
+      if (!recorder) throw refusal("Recording is not set up for this deployment");
+      if (this.#recordingBusy) throw refusal("A recording request is already running");
+      const { call } = this.current;
+      if (!call || this.current.session.agentId === null) throw refusal("There is no call to record");
+      if (call.state === "ended") throw refusal("The call has ended; there is nothing to record");
+      if (call.state === "ringing") throw refusal("Answer the call first; a call can be recorded once it is connected");
+      if (recorder.unavailable) throw refusal(recorder.unavailable);
+      if (!this.#recordingOf(call)?.canStart) throw refusal("This call is already being recorded");
+
+      const { callId } = call;
+      this.#setRecording(callId, "requesting", null, null);
+      if (recorder.path === "gateway") {
+        // The gateway takes the request; its event confirms (or reports a failure) later.
+        this.#writeAudit(callId, "start", "accepted", "0", null);
+        this.#after(this.#recordMs, () => {
+          if (this.#recording?.callId !== callId || this.#recording.state !== "requesting") return;
+          if (this.refuseRecording) {
+            this.#writeAudit(callId, "start", "failed", null, GATEWAY_RECORD_FAILED);
+            this.#setRecording(callId, "failed", null, GATEWAY_RECORD_FAILED);
+          } else {
+            this.#writeAudit(callId, "start", "confirmed", "0", null);
+            this.#setRecording(callId, "recording", Date.now(), null);
+          }
+        });
+        return this.current;
+      }
+      // ODFS answers the request itself: the desk waits for it.
+      this.#recordingBusy = true;
+      try {
+        if (this.#recordMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#recordMs));
+        if (this.refuseRecording) {
+          this.#writeAudit(callId, "start", "failed", "10000002", ODFS_REFUSED);
+          this.#setRecording(callId, "failed", null, ODFS_REFUSED);
+        } else {
+          this.#writeAudit(callId, "start", "confirmed", "0", null);
+          this.#setRecording(callId, "recording", Date.now(), null);
+        }
+      } finally {
+        this.#recordingBusy = false;
+      }
+      return this.current;
+    });
+  }
+
+  /** Stops the recording on the gateway path; the stop is confirmed after `recordMs`. */
+  stopRecording(): Promise<DeskSnapshot> {
+    return this.#invoke("stopRecording", [], () => {
+      const recorder = this.#recorder;
+      if (!recorder) throw refusal("Recording is not set up for this deployment");
+      if (this.#recordingBusy) throw refusal("A recording request is already running");
+      const view = this.#recordingOf(this.current.call);
+      if (!view) throw refusal("There is no call on the card");
+      if (recorder.path === "odfs") throw refusal("A packet-capture recording ends with the call; it cannot be stopped before");
+      if (!view.canStop) throw refusal("This call is not being recorded");
+
+      const { callId } = view;
+      this.#setRecording(callId, "stopping", view.startedAtMs, null);
+      this.#writeAudit(callId, "stop", "accepted", "0", null);
+      this.#after(this.#recordMs, () => {
+        if (this.#recording?.callId !== callId || this.#recording.state !== "stopping") return;
+        this.#writeAudit(callId, "stop", "confirmed", "0", null);
+        this.#setRecording(callId, "off", null, null);
+      });
+      return this.current;
+    });
+  }
+
+  /** The audit log, newest first, as much as the desk shows. */
+  recordingAudit(): Promise<AuditEntry[]> {
+    return this.#invoke("recordingAudit", [], () => [...this.#audit].reverse().slice(0, AUDIT_SHOWN));
+  }
+
+  /** "Writes" the CSV and answers with the path the desk would have written it to. */
+  exportRecordingAudit(): Promise<string> {
+    return this.#invoke("exportRecordingAudit", [], () => {
+      const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+      return `/home/agent/Downloads/sidekick-recording-audit-${stamp}.csv`;
+    });
+  }
+
+  /** Keeps only the fact that a secret is saved; like the desk, it is used from the next sign-in. */
+  setOdfsSecret(secret: string): Promise<SettingsView> {
+    return this.#invoke("setOdfsSecret", [secret], () => {
+      if (secret.trim() === "") throw refusal("Enter the ODFS app secret");
+      this.currentSettings = { ...this.currentSettings, odfsSecretSaved: true };
+      return this.currentSettings;
+    });
+  }
+
+  forgetOdfsSecret(): Promise<SettingsView> {
+    return this.#invoke("forgetOdfsSecret", [], () => {
+      this.currentSettings = { ...this.currentSettings, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null };
+      return this.currentSettings;
+    });
+  }
+
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void> {
     this.#listeners.add(cb);
     return Promise.resolve(() => this.#listeners.delete(cb));
   }
 
-  #invoke<T>(method: Method, args: unknown[], effect: () => T): Promise<T> {
+  #invoke<T>(method: Method, args: unknown[], effect: () => T | Promise<T>): Promise<T> {
     this.calls.push({ method, args });
     const failure = this.#failures.get(method);
     if (failure) return Promise.reject(failure);
@@ -486,6 +649,68 @@ export class FakeBackend implements Backend {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** `snapshot` with the fake's notes and recording of its call, where it carries none. */
+  #complete(snapshot: DeskSnapshot): DeskSnapshot {
+    const withNotes = this.#withNotes(snapshot);
+    if (withNotes.recording) {
+      this.#recording = withNotes.recording;
+      return withNotes;
+    }
+    this.#recording = this.#recordingOf(withNotes.call);
+    return { ...withNotes, recording: this.#recording };
+  }
+
+  /** Sets up recording for a session, as the desk does at sign-in (the demo has its own ODFS). */
+  #setUpRecording(demo: boolean): void {
+    const path = demo ? "odfs" : this.currentSettings.recordingPath;
+    const unavailable = !demo && path === "odfs" && !this.currentSettings.odfsSecretSaved ? NO_ODFS_SECRET : null;
+    this.#recorder = path === null ? null : { path, unavailable };
+  }
+
+  /**
+   * The recording view for `call` as the desk derives it: what is known of this call, with
+   * what the agent may do now. A recording ends with its call (a failure keeps its reason).
+   */
+  #recordingOf(call: CallView | null): RecordingView | null {
+    const recorder = this.#recorder;
+    if (!call || !recorder) return null;
+    const known = this.#recording?.callId === call.callId ? this.#recording : null;
+    const view: RecordingView = known
+      ? { ...known }
+      : { callId: call.callId, path: recorder.path, state: "off", startedAtMs: null, reason: null, canStart: false, canStop: false };
+    const live = call.state === "talking" || call.state === "held";
+    if (call.state === "ended" && view.state !== "failed") {
+      view.state = "off";
+      view.startedAtMs = null;
+    }
+    if (recorder.unavailable) view.reason = recorder.unavailable;
+    view.canStart = live && !recorder.unavailable && (view.state === "off" || view.state === "failed");
+    view.canStop = live && recorder.path === "gateway" && view.state === "recording";
+    return view;
+  }
+
+  /** Moves the recording of `callId` on, if that call is still on the card, and publishes. */
+  #setRecording(callId: string, state: RecordingState, startedAtMs: number | null, reason: string | null): void {
+    const call = this.current.call;
+    const view = this.#recordingOf(call);
+    if (!call || view?.callId !== callId) return;
+    this.#recording = { ...view, state, startedAtMs, reason };
+    this.#change({}, call);
+  }
+
+  /** Appends to the audit log, as the desk does for every request and outcome. */
+  #writeAudit(callId: string, action: AuditAction, outcome: AuditOutcome, code: string | null, message: string | null): void {
+    const path = this.#recorder?.path ?? "odfs";
+    const agentId = this.current.session.agentId ?? 0;
+    this.#audit.push({ id: this.#audit.length + 1, atMs: Date.now(), agentId, callId, path, action, outcome, code, message });
+  }
+
+  /** Runs `step` after `ms`, or at once when `ms` is 0 (then before the command resolves). */
+  #after(ms: number, step: () => void): void {
+    if (ms > 0) setTimeout(step, ms);
+    else step();
   }
 
   /**
@@ -565,6 +790,12 @@ export class FakeBackend implements Backend {
       { atMin: 1, text: "Disputes the March invoice: charged twice for roaming.", delivery: "failed", reason: "The gateway refused the call data (000-002)" },
       { atMin: 5, text: "Call back tomorrow morning with the refund number.", delivery: "notAttached", reason: TYPED_AFTER_END },
     ]);
+    // Their recordings: one confirmed; one refused by ODFS, then retried and confirmed.
+    const audit = (callId: string, agoMin: number, outcome: AuditOutcome, code: string | null, message: string | null) =>
+      this.#audit.push({ id: this.#audit.length + 1, atMs: now - agoMin * min, agentId: 1001, callId, path: "odfs", action: "start", outcome, code, message });
+    audit("1732200000-0001", 189.5, "confirmed", "0", null);
+    audit("1732200000-0003", 39.5, "failed", "10000002", ODFS_REFUSED);
+    audit("1732200000-0003", 39, "confirmed", "0", null);
   }
 
   /** Publishes `snapshot` with the derived fields the desk would set. */

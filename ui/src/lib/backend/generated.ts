@@ -18,7 +18,12 @@ call: CallView | null,
 /**
  * The notes of the call on the card.
  */
-notes: CallNotes | null, };
+notes: CallNotes | null, 
+/**
+ * The recording of the call on the card; `None` when the deployment records no calls or
+ * no call is on the card.
+ */
+recording: RecordingView | null, };
 
 export type SessionView = { 
 /**
@@ -174,6 +179,82 @@ endedAtMs: number | null,
  */
 notes: Array<NoteView>, };
 
+export type RecordingView = { 
+/**
+ * The call it is about.
+ */
+callId: string, 
+/**
+ * The platform that records.
+ */
+path: RecordingPath, 
+/**
+ * Where it stands.
+ */
+state: RecordingState, 
+/**
+ * When the platform confirmed it (epoch ms), for the elapsed time.
+ */
+startedAtMs: number | null, 
+/**
+ * Why it failed (with the platform's code), or why it cannot be asked for now.
+ */
+reason: string | null, 
+/**
+ * The agent may start a recording now.
+ */
+canStart: boolean, 
+/**
+ * The agent may stop it now (gateway path only: ODFS has no stop).
+ */
+canStop: boolean, };
+
+export type RecordingPath = "odfs" | "gateway";
+
+export type RecordingState = "off" | "requesting" | "recording" | "stopping" | "failed";
+
+export type AuditEntry = { 
+/**
+ * Order of writing.
+ */
+id: number, 
+/**
+ * When (epoch ms).
+ */
+atMs: number, 
+/**
+ * The agent who asked.
+ */
+agentId: number, 
+/**
+ * The call.
+ */
+callId: string, 
+/**
+ * Which platform.
+ */
+path: RecordingPath, 
+/**
+ * Start or stop.
+ */
+action: AuditAction, 
+/**
+ * What came of it.
+ */
+outcome: AuditOutcome, 
+/**
+ * The platform's result code (`0`, `900002`, `100-009`, `HTTP 500`, …), when there is one.
+ */
+code: string | null, 
+/**
+ * The platform's message or the reason, when there is one.
+ */
+message: string | null, };
+
+export type AuditAction = "start" | "stop";
+
+export type AuditOutcome = "accepted" | "confirmed" | "invalid" | "failed";
+
 export type ErrorCode = "invalidInput" | "gatewayUnreachable" | "gatewayRefused" | "alreadySignedIn" | "sessionLost" | "sessionRestored" | "notSignedIn" | "busy" | "storage" | "internal";
 
 export type CallView = { 
@@ -282,7 +363,23 @@ systemLanguage: string | null,
 /**
  * Whether the OS keychain holds the deployment's call-data key (never the key itself).
  */
-callDataKeySaved: boolean, };
+callDataKeySaved: boolean, 
+/**
+ * How this deployment records calls (administrator's setting); `None`: no recording.
+ */
+recordingPath: RecordingPath | null, 
+/**
+ * Whether the OS keychain holds the ODFS app secret (never the secret itself).
+ */
+odfsSecretSaved: boolean, 
+/**
+ * The system-wide hotkey that starts or stops recording; `None`: turned off.
+ */
+recordHotkey: string | null, 
+/**
+ * Why that hotkey does not work (not a key combination, or another application holds it).
+ */
+recordHotkeyProblem: string | null, };
 
 export type Language = "auto" | "en" | "ru";
 
@@ -341,6 +438,12 @@ export interface Commands {
   call_history: { args: Record<string, never>; result: Array<HistoryCall>; fallible: true };
   set_call_data_key: { args: { key: string }; result: SettingsView; fallible: true };
   forget_call_data_key: { args: Record<string, never>; result: SettingsView; fallible: true };
+  start_recording: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
+  stop_recording: { args: Record<string, never>; result: DeskSnapshot; fallible: true };
+  recording_audit: { args: Record<string, never>; result: Array<AuditEntry>; fallible: true };
+  export_recording_audit: { args: Record<string, never>; result: string; fallible: true };
+  set_odfs_secret: { args: { secret: string }; result: SettingsView; fallible: true };
+  forget_odfs_secret: { args: Record<string, never>; result: SettingsView; fallible: true };
 }
 
 /** Event names the backend emits, with their payloads. */

@@ -28,6 +28,16 @@ describe("createBackend", () => {
     vi.advanceTimersByTime(60_000);
     expect((await backend.snapshot()).call, "signing out stops the script").toBeNull();
   });
+
+  it("lets the address make the fake refuse recordings, to show a failure in a browser", async () => {
+    vi.useFakeTimers();
+    const plain = createBackend({ location: { search: "" } }) as FakeBackend;
+    const refusing = createBackend({ location: { search: "?refuse-recording" } }) as FakeBackend;
+    expect(plain.refuseRecording).toBe(false);
+    expect(refusing.refuseRecording).toBe(true);
+    await plain.signOut();
+    await refusing.signOut();
+  });
 });
 
 describe("IpcError helpers", () => {

@@ -11,8 +11,11 @@ export type * from "./generated";
 
 /**
  * The Tauri backend inside the app's webview (Tauri injects `__TAURI_INTERNALS__` before any
- * script runs); otherwise a scripted fake, so the UI can be worked on in a plain browser.
+ * script runs); otherwise a scripted fake, so the UI can be worked on in a plain browser. There,
+ * `?refuse-recording` in the address makes the fake's platform refuse every recording.
  */
 export function createBackend(win: object = window): Backend {
-  return "__TAURI_INTERNALS__" in win ? new TauriBackend() : new FakeBackend({ scripted: true });
+  if ("__TAURI_INTERNALS__" in win) return new TauriBackend();
+  const search = (win as { location?: { search?: string } }).location?.search ?? "";
+  return new FakeBackend({ scripted: true, refuseRecording: new URLSearchParams(search).has("refuse-recording") });
 }

@@ -65,6 +65,12 @@ describe("TauriBackend", () => {
     await backend.callHistory();
     await backend.setCallDataKey("000102030405060708090a0b0c0d0e0f");
     await backend.forgetCallDataKey();
+    await backend.startRecording();
+    await backend.stopRecording();
+    await backend.recordingAudit();
+    await backend.exportRecordingAudit();
+    await backend.setOdfsSecret("odfs-secret");
+    await backend.forgetOdfsSecret();
     expect(invoke.mock.calls).toEqual([
       ["get_snapshot", {}],
       ["sign_in", { form }],
@@ -82,6 +88,12 @@ describe("TauriBackend", () => {
       ["call_history", {}],
       ["set_call_data_key", { key: "000102030405060708090a0b0c0d0e0f" }],
       ["forget_call_data_key", {}],
+      ["start_recording", {}],
+      ["stop_recording", {}],
+      ["recording_audit", {}],
+      ["export_recording_audit", {}],
+      ["set_odfs_secret", { secret: "odfs-secret" }],
+      ["forget_odfs_secret", {}],
     ]);
   });
 

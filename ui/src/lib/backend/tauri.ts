@@ -65,6 +65,24 @@ export class TauriBackend implements Backend {
   forgetCallDataKey() {
     return call("forget_call_data_key", {});
   }
+  startRecording() {
+    return call("start_recording", {});
+  }
+  stopRecording() {
+    return call("stop_recording", {});
+  }
+  recordingAudit() {
+    return call("recording_audit", {});
+  }
+  exportRecordingAudit() {
+    return call("export_recording_audit", {});
+  }
+  setOdfsSecret(secret: string) {
+    return call("set_odfs_secret", { secret });
+  }
+  forgetOdfsSecret() {
+    return call("forget_odfs_secret", {});
+  }
   onSnapshot(cb: (snapshot: DeskSnapshot) => void) {
     return listen<DeskSnapshot>(EVENTS.snapshot, (event) => cb(event.payload));
   }
