@@ -197,8 +197,8 @@ mod tests {
         ]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines[0], "time_utc,agent_id,call_id,path,action,outcome,code,message");
-        assert_eq!(lines[1], "2026-11-18T07:33:20.000Z,291,c-1,odfs,start,confirmed,0,\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(lines[2], "2026-11-18T07:33:20.000Z,291,c-2,odfs,start,failed,0,\"ODFS said \"\"no\"\", twice\"");
+        assert_eq!(lines[1], "2026-11-18T11:06:40.000Z,291,c-1,odfs,start,confirmed,0,\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(lines[2], "2026-11-18T11:06:40.000Z,291,c-2,odfs,start,failed,0,\"ODFS said \"\"no\"\", twice\"");
         assert_eq!(lines[3], "");
     }
 }
