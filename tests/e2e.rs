@@ -385,6 +385,21 @@ async fn the_global_hotkey_starts_recording() {
     let app = App::launch(&["--demo"]).await;
     app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
     app.wait_attr("[data-testid=recording]", "data-state", "off", PATIENCE).await;
+    // The hotkey registers just after start-up (retrying while an earlier instance still holds
+    // it); the settings say when it is active.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        app.click("#open-settings").await;
+        app.wait_attr("[data-testid=settings-recording-path]", "data-path", "odfs", PATIENCE).await;
+        let ok = app.client.find(fantoccini::Locator::Css("[data-testid=settings-record-hotkey]")).await.unwrap().attr("data-ok").await.unwrap();
+        app.click("#open-settings").await;
+        if ok.as_deref() == Some("true") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the recording hotkey never became active");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
     let status = tokio::process::Command::new("xdotool").args(["key", "ctrl+shift+r"]).status().await.expect("xdotool on PATH");
     assert!(status.success());
     app.wait_attr("[data-testid=recording]", "data-state", "recording", PATIENCE).await;

@@ -37,26 +37,45 @@ pub fn register_if_available<R: Runtime>(app: &tauri::AppHandle<R>, desk: &Desk)
     }
 }
 
-/// Registers the recording hotkey from the settings, and records the outcome on the desk.
+/// Registers the recording hotkey from the settings, and records the outcome on the desk. A
+/// combination held by another process is tried again for a few seconds: the one holding it is
+/// often this app's previous instance, still quitting (it signs out first).
 pub fn register<R: Runtime>(app: &tauri::AppHandle<R>, desk: &Desk) {
     let Some(accelerator) = desk.settings().record_hotkey else {
         desk.set_hotkey_problem(None);
         return;
     };
-    let problem = match accelerator.parse::<Shortcut>() {
-        Err(e) => Some(format!("The recording hotkey \"{accelerator}\" is not a key combination: {e}")),
-        Ok(shortcut) => match app.global_shortcut().register(shortcut) {
-            Ok(()) => {
-                tracing::info!(hotkey = %accelerator, "recording hotkey registered");
-                None
-            }
-            Err(e) => Some(format!(
-                "The recording hotkey {accelerator} could not be registered (another application may hold it): {e}"
-            )),
-        },
+    let shortcut = match accelerator.parse::<Shortcut>() {
+        Ok(s) => s,
+        Err(e) => {
+            let p = format!("The recording hotkey \"{accelerator}\" is not a key combination: {e}");
+            tracing::warn!("{p}");
+            desk.set_hotkey_problem(Some(p));
+            return;
+        }
     };
-    if let Some(p) = &problem {
+    let (app, desk) = (app.clone(), desk.clone());
+    tauri::async_runtime::spawn(async move {
+        let mut last = None;
+        for _ in 0..RETRIES {
+            match app.global_shortcut().register(shortcut) {
+                Ok(()) => {
+                    tracing::info!(hotkey = %accelerator, "recording hotkey registered");
+                    desk.set_hotkey_problem(None);
+                    return;
+                }
+                Err(e) => last = Some(e.to_string()),
+            }
+            tokio::time::sleep(RETRY_EVERY).await;
+        }
+        let p = format!(
+            "The recording hotkey {accelerator} could not be registered (another application may hold it): {}",
+            last.unwrap_or_default()
+        );
         tracing::warn!("{p}");
-    }
-    desk.set_hotkey_problem(problem);
+        desk.set_hotkey_problem(Some(p));
+    });
 }
+
+const RETRIES: usize = 20;
+const RETRY_EVERY: std::time::Duration = std::time::Duration::from_millis(500);

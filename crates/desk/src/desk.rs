@@ -352,7 +352,8 @@ impl Desk {
             password_saved,
             system_language: sys_locale::get_locale(),
             call_data_key_saved: self.inner.secrets.get(crate::notes::KEY_ACCOUNT).ok().flatten().is_some(),
-            recording_path: stored.recording_path,
+            // The session's path (the demo records through its own ODFS), else the setting.
+            recording_path: self.recorder().map(|r| r.path()).or(stored.recording_path),
             odfs_secret_saved: self
                 .inner
                 .secrets

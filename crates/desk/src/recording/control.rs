@@ -55,6 +55,11 @@ impl Recorder {
         Self { path, odfs: Err(why), op: tokio::sync::Mutex::new(()) }
     }
 
+    /// The platform that records.
+    pub(crate) fn path(&self) -> RecordingPath {
+        self.path
+    }
+
     fn unavailable(&self) -> Option<&str> {
         self.odfs.as_ref().err().map(String::as_str)
     }
@@ -363,5 +368,10 @@ impl Desk {
 
 /// The agent's one line for an ODFS failure, with its code.
 fn odfs_reason(e: &OdfsError) -> String {
-    format!("ODFS did not start the recording ({}): {}", e.code(), capitalized(&e.to_string()))
+    let (code, text) = (e.code(), e.to_string());
+    if text.contains(&code) {
+        format!("ODFS did not start the recording: {text}")
+    } else {
+        format!("ODFS did not start the recording ({code}): {text}")
+    }
 }
