@@ -129,6 +129,8 @@ fn no_secret_crosses_ipc() {
     use tauri::Listener;
 
     const PASSWORD: &str = "Pa55-w0rd-for-ipc";
+    const ODFS_SECRET: &str = "odfs-secret";
+    const CALL_DATA_KEY: &str = "00112233445566778899aabbccddeeff";
     let app = app();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let rules = sidekick_sim::gateway::GatewayRules {
@@ -150,6 +152,15 @@ fn no_secret_crosses_ipc() {
         payloads.lock().unwrap().push(format!("{r:?}"));
         r
     };
+    // Recording through the simulator's ODFS, with the secret and the call-data key entered
+    // through IPC (they go in, and must never come back out).
+    let config = std::path::PathBuf::from(std::env::var("XDG_CONFIG_HOME").unwrap()).join("dev.sidekick.desktop");
+    std::fs::create_dir_all(&config).unwrap();
+    let settings = json!({"recordingPath": "odfs", "odfsUrl": sim.odfs_url, "odfsAppKey": "tenant-1", "odfsFlowAccessCode": "10086"});
+    std::fs::write(config.join("settings.json"), settings.to_string()).unwrap();
+    // Without a keychain (a developer's machine) these fail; the test command provides one.
+    let keychain = answer("set_odfs_secret", json!({"secret": ODFS_SECRET})).is_ok();
+    let _ = answer("set_call_data_key", json!({"key": CALL_DATA_KEY}));
     let form = json!({"form": {"gatewayUrl": sim.gateway_url, "agentId": "291", "password": PASSWORD, "phoneNumber": "40038"}});
     answer("sign_in", form).unwrap();
     let script = sidekick_sim::gateway::CallScript {
@@ -157,11 +168,20 @@ fn no_secret_crosses_ipc() {
         called: "40038".into(),
         call_id: None,
         ring_ms: 300,
-        talk_ms: 600,
+        talk_ms: 1200,
         auto_answer: true,
     };
     rt.block_on(async { sim.gateway.play_inbound_call(291, script) });
-    std::thread::sleep(Duration::from_millis(1500));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while invoke(&app, "get_snapshot", json!({})).unwrap()["call"]["state"] != "talking" {
+        assert!(std::time::Instant::now() < deadline, "the call never connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let recorded = answer("start_recording", json!({}));
+    if keychain {
+        assert_eq!(recorded.unwrap()["recording"]["state"], "recording", "recording went through, so the scan covers it");
+    }
+    std::thread::sleep(Duration::from_millis(900));
     answer("get_snapshot", json!({})).unwrap();
     answer("get_settings", json!({})).unwrap();
     answer("sign_out", json!({})).unwrap();
@@ -170,8 +190,11 @@ fn no_secret_crosses_ipc() {
     let seen = payloads.lock().unwrap().clone();
     assert!(guids.len() >= 5, "the Guid rotated during the session: {} issued", guids.len());
     assert!(seen.iter().any(|p| p.contains("\"ended\"")), "the call's events reached the UI, so the scan covers them");
-    let hits: Vec<&String> =
-        seen.iter().filter(|p| p.contains(PASSWORD) || guids.iter().any(|g| p.contains(g.as_str()))).collect();
-    println!("IPC scan: {} payloads, {} secrets, {} hits", seen.len(), guids.len() + 1, hits.len());
+    let tokens = sim.odfs.issued_tokens();
+    let mut secrets: Vec<&str> = vec![PASSWORD, ODFS_SECRET, CALL_DATA_KEY];
+    secrets.extend(guids.iter().map(String::as_str));
+    secrets.extend(tokens.iter().map(String::as_str));
+    let hits: Vec<&String> = seen.iter().filter(|p| secrets.iter().any(|s| p.contains(s))).collect();
+    println!("IPC scan: {} payloads, {} secrets ({} ODFS tokens), {} hits", seen.len(), secrets.len(), tokens.len(), hits.len());
     assert!(hits.is_empty(), "secrets crossed IPC: {hits:?}");
 }
