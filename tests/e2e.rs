@@ -404,5 +404,10 @@ async fn the_global_hotkey_starts_recording() {
     assert!(status.success());
     app.wait_attr("[data-testid=recording]", "data-state", "recording", PATIENCE).await;
     app.shot("recording-hotkey").await;
+    // The demo deployment has its own call-data key: a note goes through as on a real gateway.
+    app.fill("#note-text", "Asked for the March invoice to be re-sent by email").await;
+    app.click("#note-attach").await;
+    app.wait_attr("[data-testid=note]:nth-child(1)", "data-delivery", "confirmed", PATIENCE).await;
+    app.shot("demo-recording-and-note").await;
     app.close().await;
 }
