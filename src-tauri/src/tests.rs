@@ -29,13 +29,20 @@ fn bindings_are_current() {
     );
 }
 
+/// One app at a time: each points the process-wide XDG variables at its own directories, and the
+/// command sweep calls the `forget_*` commands on the shared OS keychain.
+static ONE_APP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct App {
     _app: tauri::App<tauri::test::MockRuntime>,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
     _dir: tempfile::TempDir,
+    /// Last, so it is released after the app is gone.
+    _one: std::sync::MutexGuard<'static, ()>,
 }
 
 fn app() -> App {
+    let one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
     let dir = tempfile::tempdir().unwrap();
     std::env::set_var("XDG_CONFIG_HOME", dir.path());
     std::env::set_var("XDG_DATA_HOME", dir.path());
@@ -48,7 +55,7 @@ fn app() -> App {
         Some(w) => w,
         None => WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
     };
-    App { _app: app, webview, _dir: dir }
+    App { _one: one, _app: app, webview, _dir: dir }
 }
 
 fn invoke(app: &App, cmd: &str, body: Value) -> Result<Value, Value> {
@@ -154,7 +161,8 @@ fn no_secret_crosses_ipc() {
     };
     // Recording through the simulator's ODFS, with the secret and the call-data key entered
     // through IPC (they go in, and must never come back out).
-    let config = std::path::PathBuf::from(std::env::var("XDG_CONFIG_HOME").unwrap()).join("dev.sidekick.desktop");
+    // The directory this app's desk reads (other tests change XDG_CONFIG_HOME meanwhile).
+    let config = app._app.path().app_config_dir().unwrap();
     std::fs::create_dir_all(&config).unwrap();
     let settings = json!({"recordingPath": "odfs", "odfsUrl": sim.odfs_url, "odfsAppKey": "tenant-1", "odfsFlowAccessCode": "10086"});
     std::fs::write(config.join("settings.json"), settings.to_string()).unwrap();
