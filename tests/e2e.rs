@@ -255,8 +255,8 @@ async fn notes_are_attached_and_survive_a_gateway_outage() {
     app.fill("#call-data-key", KEY_HEX).await;
     app.click("#save-call-data-key").await;
     app.wait_attr("[data-testid=settings-call-data-key]", "data-saved", "true", PATIENCE).await;
-    let shown = app.client.find(fantoccini::Locator::Css("#call-data-key")).await.unwrap().prop("value").await.unwrap();
-    assert_eq!(shown.as_deref(), Some(""), "a saved key is never shown back");
+    // Once saved, the field is emptied and the key is never shown back.
+    app.wait_prop("#call-data-key", "value", "", PATIENCE).await;
     app.shot("notes-key-saved").await;
     app.click("#close-settings").await;
 
@@ -335,6 +335,7 @@ async fn recording_shows_only_what_odfs_confirmed_and_is_audited() {
     app.fill("#odfs-secret", "odfs-secret").await;
     app.click("#save-odfs-secret").await;
     app.wait_attr("[data-testid=settings-odfs-secret]", "data-saved", "true", PATIENCE).await;
+    app.wait_prop("#odfs-secret", "value", "", PATIENCE).await;
     app.click("#close-settings").await;
     sign_in(&app, &sim.gateway_url, "297", "pw-297", "40044").await;
     app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
@@ -382,6 +383,13 @@ async fn recording_shows_only_what_odfs_confirmed_and_is_audited() {
 /// starts the recording, and the card shows it once the demo's ODFS confirmed.
 #[tokio::test]
 async fn the_global_hotkey_starts_recording() {
+    // An app of an earlier test that is still quitting may hold the X grab of the combination
+    // (X reports a refused grab only asynchronously): start once they are all gone.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while std::process::Command::new("pgrep").args(["-f", "target/debug/sidekick"]).status().is_ok_and(|s| s.success()) {
+        assert!(Instant::now() < deadline, "an earlier app instance never quit");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let app = App::launch(&["--demo"]).await;
     app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
     app.wait_attr("[data-testid=recording]", "data-state", "off", PATIENCE).await;

@@ -251,6 +251,23 @@ impl App {
         panic!("{css}[{attr}] never became {value:?} within {timeout:?} (last: {last:?})");
     }
 
+    /// Waits until `css` matches an element whose DOM property `prop` equals `value`.
+    pub async fn wait_prop(&self, css: &str, prop: &str, value: &str, timeout: Duration) {
+        let start = Instant::now();
+        let mut last = None;
+        while start.elapsed() < timeout {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.prop(prop).await.ok().flatten();
+                if last.as_deref() == Some(value) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.shot("timeout").await;
+        panic!("{css}.{prop} never became {value:?} within {timeout:?} (last: {last:?})");
+    }
+
     /// Waits until `css` matches an element and returns its text.
     pub async fn wait_text(&self, css: &str, timeout: Duration) -> String {
         let start = Instant::now();
