@@ -34,6 +34,9 @@ pub fn shots_dir() -> PathBuf {
     d
 }
 
+/// How long opening a WebDriver session (starting the app) may take.
+const SESSION_PATIENCE: Duration = Duration::from_secs(45);
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
@@ -190,6 +193,23 @@ impl App {
     }
 
     async fn launch_full(args: &[&str], env: &[(&str, &str)], settings: Option<serde_json::Value>) -> App {
+        // WebKitWebDriver waits forever for a browser that died at start-up (seen once under
+        // Xvfb: GTK could not open the display), so a session that does not open in time is
+        // abandoned — its app log printed — and the launch tried once more.
+        let mut failures = Vec::new();
+        for attempt in 1..=2 {
+            match Self::try_launch(args, env, settings.as_ref()).await {
+                Ok(app) => return app,
+                Err(why) => {
+                    eprintln!("app launch attempt {attempt} failed: {why}");
+                    failures.push(why);
+                }
+            }
+        }
+        panic!("the app did not start: {failures:?}");
+    }
+
+    async fn try_launch(args: &[&str], env: &[(&str, &str)], settings: Option<&serde_json::Value>) -> Result<App, String> {
         let home = tempfile::tempdir().expect("temp home");
         for d in ["config", "data", "cache"] {
             std::fs::create_dir_all(home.path().join(d)).expect("XDG dir");
@@ -197,7 +217,7 @@ impl App {
         if let Some(s) = settings {
             let dir = home.path().join("config/dev.sidekick.desktop");
             std::fs::create_dir_all(&dir).expect("config dir");
-            std::fs::write(dir.join("settings.json"), serde_json::to_vec_pretty(&s).expect("json")).expect("settings.json");
+            std::fs::write(dir.join("settings.json"), serde_json::to_vec_pretty(s).expect("json")).expect("settings.json");
         }
         let port = free_port();
         let native_port = free_port();
@@ -226,12 +246,19 @@ impl App {
             "tauri:options": { "application": bin("sidekick").to_string_lossy(), "args": args },
         });
         let caps = caps.as_object().cloned().expect("object");
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("WebDriver session with the app");
-        App { client, _driver: driver, home }
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        let session = builder.connect(&url);
+        let app_log = || {
+            let log = std::fs::read_to_string(home.path().join("app.log")).unwrap_or_default();
+            log.lines().take(12).collect::<Vec<_>>().join("\n")
+        };
+        match tokio::time::timeout(SESSION_PATIENCE, session).await {
+            Ok(Ok(client)) => Ok(App { client, _driver: driver, home }),
+            Ok(Err(e)) => Err(format!("no WebDriver session: {e}; app log:\n{}", app_log())),
+            Err(_) => Err(format!("no WebDriver session within {SESSION_PATIENCE:?}; app log:\n{}", app_log())),
+        }
     }
 
     /// Waits until `css` matches an element whose attribute `attr` equals `value`.
