@@ -378,19 +378,14 @@ async fn recording_shows_only_what_odfs_confirmed_and_is_audited() {
     assert!(!leaked, "the ODFS app secret reached the log or the disk");
 }
 
-/// The system-wide recording hotkey: with the demo's call connected, Ctrl+Shift+R pressed
+/// The system-wide recording hotkey: with the demo's call connected, the configured combination pressed
 /// through the X server (xdotool, as a keyboard would; the window need not have the focus)
 /// starts the recording, and the card shows it once the demo's ODFS confirmed.
 #[tokio::test]
 async fn the_global_hotkey_starts_recording() {
-    // An app of an earlier test that is still quitting may hold the X grab of the combination
-    // (X reports a refused grab only asynchronously): start once they are all gone.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::process::Command::new("pgrep").args(["-f", "target/debug/sidekick"]).status().is_ok_and(|s| s.success()) {
-        assert!(Instant::now() < deadline, "an earlier app instance never quit");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let app = App::launch(&["--demo"]).await;
+    // A combination of its own (the administrator's `recordHotkey`), so an app of an earlier
+    // test that is still quitting cannot be holding its X grab.
+    let app = App::launch_with(&["--demo"], Some(json!({"recordHotkey": "Ctrl+Shift+F9"}))).await;
     app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
     app.wait_attr("[data-testid=recording]", "data-state", "off", PATIENCE).await;
     // The hotkey registers just after start-up (retrying while an earlier instance still holds
@@ -408,7 +403,7 @@ async fn the_global_hotkey_starts_recording() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
-    let status = tokio::process::Command::new("xdotool").args(["key", "ctrl+shift+r"]).status().await.expect("xdotool on PATH");
+    let status = tokio::process::Command::new("xdotool").args(["key", "ctrl+shift+F9"]).status().await.expect("xdotool on PATH");
     assert!(status.success());
     app.wait_attr("[data-testid=recording]", "data-state", "recording", PATIENCE).await;
     app.shot("recording-hotkey").await;

@@ -187,6 +187,11 @@ impl App {
         Self::launch_full(args, env, None).await
     }
 
+    /// Launches the app with `args` and `settings` already in its `settings.json`.
+    pub async fn launch_with(args: &[&str], settings: Option<serde_json::Value>) -> App {
+        Self::launch_full(args, &[], settings).await
+    }
+
     /// Launches the app with `settings` already in its `settings.json` (administrator's keys).
     pub async fn launch_with_settings(settings: serde_json::Value) -> App {
         Self::launch_full(&[], &[], Some(settings)).await
