@@ -161,7 +161,7 @@ async fn notes_survive_sigkill_while_delivering_to_a_failing_gateway() {
             loop {
                 let child = current.take().unwrap_or_else(|| start_child(&url, &path, &cid, run));
                 if kills.len() < KILLS_PER_RUN {
-                    let delay = Duration::from_millis(rand::thread_rng().gen_range(150..1500));
+                    let delay = Duration::from_millis(rand::thread_rng().gen_range(100..900));
                     let reached = watch(&child, Instant::now() + delay);
                     let mut c = child.child;
                     let _ = c.kill(); // SIGKILL
