@@ -3,7 +3,7 @@ import { tick } from "svelte";
 import { afterEach, describe, expect, it } from "vitest";
 import App from "./App.svelte";
 import type { AuditEntry, CallView, DeskSnapshot, SessionView, SettingsView, StateChoice } from "./lib/backend";
-import { callActions, callNotes, deskSnapshot, FakeBackend, NO_KEY, NO_ODFS_SECRET, withDerived } from "./lib/backend/fake";
+import { callActions, callNotes, deskSnapshot, FakeBackend, NO_KEY, NO_ODFS_SECRET, settingsView, withDerived } from "./lib/backend/fake";
 import { locale } from "./lib/i18n";
 
 const demoAgent = { phase: "signedIn", agentId: 1001, agentState: "ready", health: "connected", demo: true } as const;
@@ -37,7 +37,7 @@ describe("signed out", () => {
   it("shows the sign-in form prefilled from settings, and Try the demo starts the demo", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
+        settings: settingsView({ gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en" }),
       }),
     );
     await screen.findByTestId("signin-form");
@@ -87,7 +87,7 @@ describe("signed out", () => {
   it("sends the fields as they stand, even when a change fired no input event", async () => {
     const backend = renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
+        settings: settingsView({ gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en" }),
       }),
     );
     await screen.findByTestId("signin-form");
@@ -109,7 +109,7 @@ describe("signed out", () => {
 
   it("asks before taking over a session held elsewhere, and forces only when told to", async () => {
     const backend = new FakeBackend({
-      settings: { gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
+      settings: settingsView({ gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en" }),
     });
     const plain = backend.signIn.bind(backend);
     const forced: boolean[] = [];
@@ -133,24 +133,12 @@ describe("signed out", () => {
 });
 
 describe("saved password", () => {
-  const saved = {
-    gatewayUrl: "https://cc.example.com:8043",
-    agentId: 1001,
-    phoneNumber: "40038",
-    language: "en",
-    passwordSaved: true,
-    systemLanguage: null,
-    callDataKeySaved: false,
-    recordingPath: null,
-    odfsSecretSaved: false,
-    recordHotkey: null,
-    recordHotkeyProblem: null,
-  } as const;
+  const saved = settingsView({ gatewayUrl: "https://cc.example.com:8043", agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true });
   const input = (id: string) => document.querySelector<HTMLInputElement>(`#${id}`) as HTMLInputElement;
   const forgetButton = () => document.querySelector<HTMLButtonElement>("#forget-password");
 
   it("sends the remember checkbox, unchecked by default", async () => {
-    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null } }));
+    const backend = renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false } }));
     await screen.findByTestId("signin-form");
     const remember = screen.getByLabelText<HTMLInputElement>("Remember password on this computer");
     expect(remember.id).toBe("remember-password");
@@ -172,7 +160,7 @@ describe("saved password", () => {
   });
 
   it("offers no saved password when none is saved", async () => {
-    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null } }));
+    renderWith(new FakeBackend({ settings: { ...saved, passwordSaved: false } }));
     await screen.findByTestId("signin-form");
     expect(input("password").placeholder).toBe("");
     expect(forgetButton()).toBeNull();
@@ -314,7 +302,7 @@ describe("language", () => {
   it("follows the system language the backend reports when set to auto", async () => {
     renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "auto", passwordSaved: false, systemLanguage: "ru-RU", callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
+        settings: settingsView({ systemLanguage: "ru-RU" }),
       }),
     );
     expect((await screen.findByText("Попробовать демо")).id).toBe("try-demo");
@@ -323,7 +311,7 @@ describe("language", () => {
   it("keeps an explicit choice over the system language", async () => {
     renderWith(
       new FakeBackend({
-        settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: "ru-RU", callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
+        settings: settingsView({ language: "en", systemLanguage: "ru-RU" }),
       }),
     );
     expect((await screen.findByText("Try the demo")).id).toBe("try-demo");
@@ -427,7 +415,7 @@ describe("call control", () => {
   });
 
   it("speaks Russian", async () => {
-    const settings = { gatewayUrl: null, agentId: null, phoneNumber: null, language: "ru" as const, passwordSaved: false, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null };
+    const settings = settingsView({ language: "ru" });
     const held = { ...ringing, state: "held" as const, actions: callActions("held", "inbound") };
     renderWith(new FakeBackend({ settings, snapshot: desk(demoAgent, held) }));
     await screen.findByTestId("call-card");
@@ -781,7 +769,7 @@ describe("call-data key", () => {
   it("can be forgotten", async () => {
     const backend = new FakeBackend({
       snapshot: desk(demoAgent),
-      settings: { gatewayUrl: null, agentId: null, phoneNumber: null, language: "en", passwordSaved: false, systemLanguage: null, callDataKeySaved: true, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
+      settings: settingsView({ language: "en", callDataKeySaved: true }),
     });
     const row = await openSettings(backend);
     expect(row.dataset.saved).toBe("true");
@@ -807,20 +795,7 @@ describe("call-data key", () => {
 describe("recording", () => {
   const talking = { ...ringing, state: "talking" as const, answeredAtMs: Date.now(), actions: callActions("talking", "inbound") };
   const busy = { ...demoAgent, agentState: "busy" } as const;
-  const settingsWith = (over: Partial<SettingsView>): SettingsView => ({
-    gatewayUrl: null,
-    agentId: null,
-    phoneNumber: null,
-    language: "en",
-    passwordSaved: false,
-    systemLanguage: null,
-    callDataKeySaved: true,
-    recordingPath: null,
-    odfsSecretSaved: false,
-    recordHotkey: null,
-    recordHotkeyProblem: null,
-    ...over,
-  });
+  const settingsWith = (over: Partial<SettingsView>) => settingsView({ language: "en", callDataKeySaved: true, ...over });
   const start = () => document.querySelector<HTMLButtonElement>("#record-start") as HTMLButtonElement;
   const stop = () => document.querySelector<HTMLButtonElement>("#record-stop") as HTMLButtonElement;
   const strip = () => screen.getByTestId("recording");
@@ -1072,20 +1047,7 @@ describe("recording audit log", () => {
 
 describe("recording settings", () => {
   const secretInput = () => document.querySelector<HTMLInputElement>("#odfs-secret") as HTMLInputElement;
-  const settings = (over: Partial<SettingsView>): SettingsView => ({
-    gatewayUrl: null,
-    agentId: null,
-    phoneNumber: null,
-    language: "en",
-    passwordSaved: false,
-    systemLanguage: null,
-    callDataKeySaved: false,
-    recordingPath: "odfs",
-    odfsSecretSaved: false,
-    recordHotkey: null,
-    recordHotkeyProblem: null,
-    ...over,
-  });
+  const settings = (over: Partial<SettingsView>) => settingsView({ language: "en", recordingPath: "odfs", ...over });
 
   async function openSettings(backend: FakeBackend) {
     renderWith(backend);

@@ -10,6 +10,7 @@ import {
   NO_ODFS_SECRET,
   notesBaseBytes,
   ODFS_REFUSED,
+  settingsView,
   TYPED_AFTER_END,
   withDerived,
 } from "./fake";
@@ -143,7 +144,7 @@ describe("FakeBackend saved password", () => {
 
   it("forgets the saved password on request", async () => {
     const backend = new FakeBackend({
-      settings: { gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true, systemLanguage: null, callDataKeySaved: false, recordingPath: null, odfsSecretSaved: false, recordHotkey: null, recordHotkeyProblem: null },
+      settings: settingsView({ gatewayUrl: form.gatewayUrl, agentId: 1001, phoneNumber: "40038", language: "en", passwordSaved: true }),
     });
     expect((await backend.forgetPassword()).passwordSaved).toBe(false);
     await expect(backend.signIn({ ...form, password: "", remember: false })).rejects.toMatchObject({ code: "invalidInput" });
@@ -283,20 +284,7 @@ describe("FakeBackend recording", () => {
 
   const demo = { ...signedIn, demo: true } as const;
   const talking: CallView = { ...ringing, state: "talking", answeredAtMs: 2_000, actions: callActions("talking", "inbound") };
-  const settings = (over: Partial<SettingsView>): SettingsView => ({
-    gatewayUrl: null,
-    agentId: null,
-    phoneNumber: null,
-    language: "en",
-    passwordSaved: false,
-    systemLanguage: null,
-    callDataKeySaved: false,
-    recordingPath: null,
-    odfsSecretSaved: false,
-    recordHotkey: null,
-    recordHotkeyProblem: null,
-    ...over,
-  });
+  const settings = (over: Partial<SettingsView>) => settingsView({ language: "en", ...over });
   const off = { callId: "c-1", state: "off", startedAtMs: null, reason: null, canStop: false } as const;
 
   it("records a demo call through ODFS, which may start once the call is connected", async () => {

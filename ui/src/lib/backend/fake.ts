@@ -217,6 +217,11 @@ const DEFAULT_SETTINGS: SettingsView = {
   recordHotkeyProblem: null,
 };
 
+/** Settings with nothing saved, as on a fresh install, changed by `over` (for tests). */
+export function settingsView(over: Partial<SettingsView> = {}): SettingsView {
+  return { ...DEFAULT_SETTINGS, ...over };
+}
+
 /**
  * The keychain account a password is saved under: agent id and gateway host, as the desk keys it
  * (`null` when the form names no valid gateway or agent).
