@@ -12,7 +12,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # 1. Debian packages. xauth must be named: xvfb only recommends it, and xvfb-run needs it.
 PKGS=(libwebkit2gtk-4.1-dev build-essential pkg-config libssl-dev curl file)
 if [ "${SETUP_E2E:-0}" = 1 ]; then
-  PKGS+=(xvfb xauth xdotool webkit2gtk-driver dbus-daemon gnome-keyring)
+  PKGS+=(xvfb xauth xdotool libxml2-utils webkit2gtk-driver dbus-daemon gnome-keyring)
 fi
 missing=()
 for p in "${PKGS[@]}"; do
