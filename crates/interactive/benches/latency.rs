@@ -68,7 +68,7 @@ async fn start_server(rate: u64) -> (String, String) {
         let rules = rules.clone();
         async move {
             let history = |number: &str| (number == "000*306").then_some(Duration::from_secs(3600));
-            Ok::<_, DecideError>(decide(&rules, &call, noon, &history))
+            decide(&rules, &call, noon, &history, Some("4012")).map_err(DecideError::from)
         }
     };
     let (pops, mut popped) = tokio::sync::mpsc::channel(1024);

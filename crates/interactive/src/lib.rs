@@ -34,5 +34,6 @@ pub use action::{Action, ActionError};
 pub use rate_limit::{RateLimit, MAX_SOURCES};
 pub use request::{CallInteractiveRequest, EventType, RequestError};
 pub use response::{Response, ResponseError, MAX_ACTIONS};
+pub use rules::{MY_NUMBER};
 pub use server::{router, serve, DecideError, DecideFuture, Decider, InteractiveState, ScreenPop, ServerConfig};
 pub use token::{AccessToken, TokenError};

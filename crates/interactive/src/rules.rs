@@ -270,14 +270,50 @@ pub fn first_match<'r>(
     rules.iter().enumerate().find(|(_, rule)| rule.enabled && rule.when.hold(request, at, history))
 }
 
-/// The actions for `request`: the first matching rule's, or none.
+/// In a `SimpleTransfer`'s numbers, an item written `{me}` stands for the agent's own number,
+/// filled in when the answer is made ("route back to me" keeps working when the agent's number
+/// changes, and one rule set serves every agent of a team).
+pub const MY_NUMBER: &str = "{me}";
+
+/// Whether any action transfers to [`MY_NUMBER`].
+pub fn uses_my_number(actions: &[Action]) -> bool {
+    actions.iter().any(|a| matches!(a, Action::SimpleTransfer { numbers, .. } if numbers.split(',').any(|n| n == MY_NUMBER)))
+}
+
+/// `actions` with every [`MY_NUMBER`] item of a transfer list replaced by `mine`; `None` when one
+/// is used and the agent's number is not known.
+pub fn with_my_number(actions: &[Action], mine: Option<&str>) -> Option<Vec<Action>> {
+    if !uses_my_number(actions) {
+        return Some(actions.to_vec());
+    }
+    let mine = mine.map(str::trim).filter(|m| !m.is_empty())?;
+    Some(
+        actions
+            .iter()
+            .map(|action| match action {
+                Action::SimpleTransfer { numbers, is_final, timeout, early_media } => Action::SimpleTransfer {
+                    numbers: numbers.split(',').map(|n| if n == MY_NUMBER { mine } else { n }).collect::<Vec<_>>().join(","),
+                    is_final: *is_final,
+                    timeout: timeout.clone(),
+                    early_media: *early_media,
+                },
+                other => other.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// The actions for `request`: the first matching rule's (with [`MY_NUMBER`] filled in from
+/// `my_number`), or none. An error when that rule transfers to `{me}` and no number is known.
 pub fn decide(
     rules: &[Rule],
     request: &CallInteractiveRequest,
     at: TimeOfDay,
     history: &dyn CallHistory,
-) -> Vec<Action> {
-    first_match(rules, request, at, history).map(|(_, rule)| rule.actions.clone()).unwrap_or_default()
+    my_number: Option<&str>,
+) -> Result<Vec<Action>, RuleError> {
+    let Some((position, rule)) = first_match(rules, request, at, history) else { return Ok(Vec::new()) };
+    with_my_number(&rule.actions, my_number).ok_or_else(|| RuleError::new(position, rule, RuleProblem::NoNumberForMe))
 }
 
 /// What [`preview`] shows.
@@ -290,18 +326,22 @@ pub struct Preview {
     pub xml: String,
 }
 
-/// The exact answer a sample request would get at local time `at`, and which rule gave it. An
-/// error when the matching rule's actions would be refused (the real answer would then be empty).
+/// The exact answer a sample request would get at local time `at` for an agent whose number is
+/// `my_number`, and which rule gave it. An error when the matching rule's actions would be
+/// refused (the real answer would then be empty).
 pub fn preview(
     rules: &[Rule],
     sample: &CallInteractiveRequest,
     at: TimeOfDay,
     history: &dyn CallHistory,
+    my_number: Option<&str>,
 ) -> Result<Preview, RuleError> {
     let Some((position, rule)) = first_match(rules, sample, at, history) else {
         return Ok(Preview { rule: None, xml: Response::empty().to_xml() });
     };
-    let response = Response::new(rule.actions.clone()).map_err(|e| RuleError::new(position, rule, e.into()))?;
+    let actions =
+        with_my_number(&rule.actions, my_number).ok_or_else(|| RuleError::new(position, rule, RuleProblem::NoNumberForMe))?;
+    let response = Response::new(actions).map_err(|e| RuleError::new(position, rule, e.into()))?;
     Ok(Preview { rule: Some(position), xml: response.to_xml() })
 }
 
@@ -352,6 +392,9 @@ pub enum RuleProblem {
     /// `spokeWithinDays` of 0.
     #[error("\"spoke with me within\" needs at least 1 day")]
     ZeroDays,
+    /// A transfer to `{me}` when the agent's number is not known.
+    #[error("it transfers to {{me}}, but your phone number is not known yet: sign in, or set the number for transfers")]
+    NoNumberForMe,
 }
 
 impl Rule {
@@ -373,7 +416,10 @@ impl Rule {
         if self.when.spoke_within_days == Some(0) {
             return Err(RuleProblem::ZeroDays);
         }
-        Ok(check_actions(&self.actions)?)
+        // `{me}` is checked as a number would be: it is replaced before anything is sent.
+        let placeholder = "0";
+        let actions = with_my_number(&self.actions, Some(placeholder)).unwrap_or_default();
+        Ok(check_actions(&actions)?)
     }
 }
 
@@ -509,9 +555,10 @@ mod tests {
         rules[0].enabled = false;
         let noon = at("12:00");
         assert_eq!(first_match(&rules, &call_from("+74951112233"), noon, &NoHistory).map(|(i, _)| i), Some(1));
-        assert_eq!(decide(&rules, &call_from("+74951112233"), noon, &NoHistory), [Action::transfer("101")]);
-        assert_eq!(decide(&rules, &call_from("+1555"), noon, &NoHistory), [Action::pause(5)], "the catch-all");
-        assert_eq!(decide(&rules[..2], &call_from("+1555"), noon, &NoHistory), []);
+        let decide = |rules: &[Rule], caller| decide(rules, &call_from(caller), noon, &NoHistory, None).unwrap();
+        assert_eq!(decide(&rules, "+74951112233"), [Action::transfer("101")]);
+        assert_eq!(decide(&rules, "+1555"), [Action::pause(5)], "the catch-all");
+        assert_eq!(decide(&rules[..2], "+1555"), []);
     }
 
     #[test]
@@ -553,5 +600,26 @@ mod tests {
     fn a_bad_time_in_settings_is_refused_with_its_own_sentence() {
         let err = serde_json::from_str::<Rule>(r#"{"when": {"time": {"from": "9", "to": "18:00"}}}"#).expect_err("bad");
         assert!(err.to_string().starts_with(r#""9" is not a time of day: write it as HH:MM"#), "{err}");
+    }
+
+    #[test]
+    fn me_is_the_agents_number_filled_in_when_the_answer_is_made() {
+        let back = [rule("back to me", Conditions::default(), vec![Action::transfer("{me},555"), Action::Hangup])];
+        assert!(validate(&back).is_ok(), "{{me}} passes the number checks");
+        let call = call_from("+74951112233");
+        let noon = at("12:00");
+        assert_eq!(
+            decide(&back, &call, noon, &NoHistory, Some(" 4012 ")).unwrap(),
+            [Action::transfer("4012,555"), Action::Hangup]
+        );
+        let err = decide(&back, &call, noon, &NoHistory, None).expect_err("no number");
+        assert_eq!(err.problem, RuleProblem::NoNumberForMe);
+        assert!(preview(&back, &call, noon, &NoHistory, Some("")).is_err(), "an empty number is no number");
+        let xml = preview(&back, &call, noon, &NoHistory, Some("4012")).unwrap().xml;
+        assert!(xml.contains(">4012,555</SimpleTransfer>"), "{xml}");
+        // Only a whole item is the placeholder.
+        let literal = [Action::transfer("{me}1")];
+        assert!(!uses_my_number(&literal));
+        assert_eq!(with_my_number(&literal, None), Some(literal.to_vec()));
     }
 }

@@ -39,7 +39,7 @@ fn history() -> impl CallHistory {
 /// is exactly the document of `lines` (or `<Response/>` for none), which quick-xml and xmllint
 /// read.
 fn assert_preview(caller: &str, time: &str, history: &dyn CallHistory, rule: Option<usize>, lines: &[&str]) {
-    let preview = preview(&rules(), &call_from(caller), at(time), history).expect("the matching rule is valid");
+    let preview = preview(&rules(), &call_from(caller), at(time), history, None).expect("the matching rule is valid");
     actions_of(&preview.xml);
     let xml = if lines.is_empty() { EMPTY_ANSWER.to_owned() } else { document(lines) };
     assert_eq!(preview, Preview { rule, xml }, "a call from {caller} at {time}");
@@ -75,7 +75,7 @@ fn a_stranger_falls_through_to_the_next_rule_or_to_nothing() {
 fn a_preview_of_a_rule_the_pbx_would_refuse_says_why() {
     let mut rules = rules();
     rules[1].actions.push(Action::Pause { length: Some("soon".into()) });
-    let err = preview(&rules, &call_from("+74951234567"), at("12:00"), &history()).expect_err("refused");
+    let err = preview(&rules, &call_from("+74951234567"), at("12:00"), &history(), None).expect_err("refused");
     assert_eq!(
         err.to_string(),
         r#"rule 2 ("Route callers I spoke with back to me"): action 3 (Pause): Pause length must be a whole number of seconds written in digits, not "soon""#
