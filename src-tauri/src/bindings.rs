@@ -7,7 +7,10 @@
 use sidekick_desk::notes::{CallNotes, Delivery, HistoryCall, NoteView};
 use sidekick_desk::recording::audit::{AuditAction, AuditOutcome};
 use sidekick_desk::recording::{AuditEntry, RecordingPath, RecordingState, RecordingView};
+use sidekick_desk::interactive::{InteractiveSettings, InteractiveView, IvrAnswer, IvrPop, SampleCall, ServerStatus};
 use sidekick_desk::*;
+use sidekick_interactive::rules::{Conditions, NumberPattern, Preview, Rule, TimeOfDay, TimeWindow};
+use sidekick_interactive::Action;
 use ts_rs::TS;
 
 use crate::error::IpcError;
@@ -52,6 +55,16 @@ pub fn commands() -> Vec<CommandSig> {
         sig("export_recording_audit", vec![], "string".into(), true),
         sig("set_odfs_secret", vec![("secret", "string".into())], SettingsView::name(), true),
         sig("forget_odfs_secret", vec![], SettingsView::name(), true),
+        sig("save_call_interactive", vec![("settings", InteractiveSettings::name())], SettingsView::name(), true),
+        sig(
+            "preview_call_interactive",
+            vec![("rules", format!("Array<{}>", Rule::name())), ("sample", SampleCall::name())],
+            Preview::name(),
+            true,
+        ),
+        sig("call_interactive_address", vec![], "string".into(), true),
+        sig("renew_call_interactive_token", vec![], SettingsView::name(), true),
+        sig("dismiss_ivr_pop", vec![("callId", "string".into())], DeskSnapshot::name(), false),
     ]
 }
 
@@ -86,6 +99,19 @@ pub fn typescript() -> String {
         Language::decl(),
         SignInForm::decl(),
         IpcError::decl(),
+        InteractiveSettings::decl(),
+        InteractiveView::decl(),
+        ServerStatus::decl(),
+        SampleCall::decl(),
+        IvrPop::decl(),
+        IvrAnswer::decl(),
+        Rule::decl(),
+        Conditions::decl(),
+        NumberPattern::decl(),
+        TimeWindow::decl(),
+        TimeOfDay::decl(),
+        Action::decl(),
+        Preview::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\

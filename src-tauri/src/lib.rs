@@ -7,12 +7,14 @@
 //! - [`error`]: [`IpcError`](error::IpcError), the `{code, message}` shape errors take over IPC.
 //! - [`events`]: the one place UI event names are decided.
 //! - [`bindings`]: the TypeScript mirror of commands, payloads and error codes.
+//! - `hotkeys`, `notify`: system-wide hotkeys and desktop notifications (real runtime only).
 
 pub mod bindings;
 mod commands;
 pub mod error;
 pub mod events;
 mod hotkeys;
+mod notify;
 
 use std::sync::Arc;
 
@@ -49,13 +51,17 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
             app.manage(desk.clone());
             events::forward_snapshots(app.handle().clone(), desk.clone());
             hotkeys::register_if_available(app.handle(), &desk);
+            notify::screen_pops(app.handle().clone(), &desk);
             if options.demo {
+                let desk = desk.clone();
                 tauri::async_runtime::spawn(async move {
                     if let Err(e) = desk.start_demo().await {
                         tracing::error!("demo did not start: {e}");
                     }
                 });
             }
+            // The Call Interactive server, when the settings turn it on.
+            tauri::async_runtime::spawn(async move { desk.apply_call_interactive(false).await });
             Ok(())
         })
 }
@@ -70,7 +76,7 @@ pub fn run() {
         .init();
     let options = Options::from_args(std::env::args().skip(1));
     // The real app has system-wide hotkeys; the shell tests on the mock runtime do not.
-    let builder = tauri::Builder::default().plugin(hotkeys::plugin());
+    let builder = tauri::Builder::default().plugin(hotkeys::plugin()).plugin(tauri_plugin_notification::init());
     let app = match run_app(builder, options).build(tauri::generate_context!()) {
         Ok(app) => app,
         Err(e) => {

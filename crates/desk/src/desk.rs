@@ -144,6 +144,12 @@ pub(crate) struct Inner {
     pub(crate) demo_odfs: Mutex<Option<crate::demo::DemoOdfs>>,
     /// Why the recording hotkey could not be registered, if it could not.
     pub(crate) hotkey_problem: Mutex<Option<String>>,
+    /// The Call Interactive server, its rules and status.
+    pub(crate) interactive: Mutex<crate::interactive::runtime::InteractiveSlot>,
+    /// One start, move or stop of the Call Interactive server at a time.
+    pub(crate) interactive_op: tokio::sync::Mutex<()>,
+    /// The phone number of the current (or last) sign-in, for `{me}` in Call Interactive rules.
+    pub(crate) session_phone: Mutex<Option<String>>,
 }
 
 /// One agent's desk. Cheap to clone; clones share everything.
@@ -176,6 +182,7 @@ fn signed_out() -> DeskSnapshot {
         call: None,
         notes: None,
         recording: None,
+        ivr: None,
     }
 }
 
@@ -224,6 +231,9 @@ impl Desk {
                 recorder: Mutex::new(None),
                 demo_odfs: Mutex::new(None),
                 hotkey_problem: Mutex::new(None),
+                interactive: Mutex::new(Default::default()),
+                interactive_op: tokio::sync::Mutex::new(()),
+                session_phone: Mutex::new(None),
             }),
         }
     }
@@ -367,6 +377,15 @@ impl Desk {
                 Some(h) => Some(h.trim().to_owned()),
             },
             record_hotkey_problem: self.inner.hotkey_problem.lock().ok().and_then(|p| p.clone()),
+            call_interactive: self.interactive_view(),
+        }
+    }
+
+    /// Writes the settings (nothing, when settings are not persisted).
+    pub(crate) fn save_settings(&self, s: &StoredSettings) -> Result<(), DeskError> {
+        match &self.inner.settings {
+            Some(store) => store.save(s),
+            None => Ok(()),
         }
     }
 
@@ -479,6 +498,9 @@ impl Desk {
             return Err(e);
         }
         tracing::info!(agent = v.agent_id.get(), "signed in");
+        if let Ok(mut phone) = self.inner.session_phone.lock() {
+            *phone = Some(v.request.phonenum.clone());
+        }
         // After a restart in the middle of a call, the call comes back on the card.
         let call = current_call(&client, self.now_ms()).await;
         self.update(|s| {
@@ -553,7 +575,8 @@ impl Desk {
         if let Ok(mut r) = self.inner.recorder.lock() {
             r.take();
         }
-        self.update(|s| *s = DeskSnapshot { revision: s.revision, ..signed_out() });
+        // A pop from the IVR is about a caller, not the session: it stays.
+        self.update(|s| *s = DeskSnapshot { revision: s.revision, ivr: s.ivr.take(), ..signed_out() });
         Ok(self.snapshot())
     }
 

@@ -13,6 +13,8 @@
 //! - [`settings`]: non-secret settings on disk.
 //! - [`notes`]: call notes: the sealed store, the outbox that delivers them as call data.
 //! - [`recording`]: recording the call (ODFS or the gateway), confirmed states, the audit log.
+//! - [`interactive`]: Telphin Call Interactive: the IVR's HTTP requests answered by the agent's
+//!   rules, and the caller popped on screen.
 //! - [`secrets`]: the OS keychain (a remembered password, the call-data key).
 //! - [`demo`]: the embedded demo (in-process simulators and scripted calls).
 //! - [`clock`]: injected time.
@@ -23,6 +25,7 @@ pub mod clock;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod interactive;
 pub mod model;
 pub mod notes;
 pub mod recording;

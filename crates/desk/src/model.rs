@@ -21,6 +21,8 @@ pub struct DeskSnapshot {
     /// The recording of the call on the card; `None` when the deployment records no calls or
     /// no call is on the card.
     pub recording: Option<crate::recording::RecordingView>,
+    /// The caller the PBX's IVR announced last (Call Interactive), until dismissed.
+    pub ivr: Option<crate::interactive::IvrPop>,
 }
 
 /// Where the sign-in stands.
@@ -282,4 +284,6 @@ pub struct SettingsView {
     pub record_hotkey: Option<String>,
     /// Why that hotkey does not work (not a key combination, or another application holds it).
     pub record_hotkey_problem: Option<String>,
+    /// Telphin Call Interactive: the settings, the server's state, the number `{me}` stands for.
+    pub call_interactive: crate::interactive::InteractiveView,
 }

@@ -44,6 +44,8 @@ pub struct StoredSettings {
     /// The system-wide hotkey that starts or stops recording (`CmdOrCtrl+Shift+R` when absent;
     /// an empty string turns it off).
     pub record_hotkey: Option<String>,
+    /// Telphin Call Interactive: the server in this app, its rules, a relay.
+    pub call_interactive: crate::interactive::InteractiveSettings,
 }
 
 /// The settings file.
@@ -106,6 +108,13 @@ mod tests {
             odfs_flow_access_code: Some("10086".into()),
             odfs_vdn_id: None,
             record_hotkey: Some("Alt+F9".into()),
+            call_interactive: crate::interactive::InteractiveSettings {
+                enabled: true,
+                listen: Some("0.0.0.0:8095".into()),
+                rules: serde_json::from_str(r#"[{"name": "Back to me", "when": {"spokeWithinDays": 7}, "actions": [{"action": "SimpleTransfer", "numbers": "{me}"}]}]"#).unwrap(),
+                transfer_number: None,
+                relay_url: None,
+            },
         };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);

@@ -41,12 +41,13 @@
 //! [`Response::new`](crate::Response::new)).
 
 use serde::{Deserialize, Deserializer, Serialize};
+use ts_rs::TS;
 
 use crate::request::quote;
 
 /// One action of an answer. Its serde form (for settings) is tagged by the vendor's element name,
 /// `{"action": "Pause", "length": "15"}`, with the vendor's attribute names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "action")]
 pub enum Action {
     /// `<Hangup/>`: end the call now.

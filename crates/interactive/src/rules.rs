@@ -36,13 +36,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::action::Action;
 use crate::request::{quote, CallInteractiveRequest};
 use crate::response::{check_actions, Response, ResponseError};
 
 /// One routing rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
     /// What the agent calls it (shown in settings and in errors).
@@ -64,7 +65,7 @@ fn enabled() -> bool {
 }
 
 /// The conditions of a [`Rule`]; those present must all hold.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Conditions {
     /// On `CallerIDNum`.
@@ -82,7 +83,7 @@ pub struct Conditions {
 }
 
 /// A pattern on a phone number or extension. Serde form: `{"prefix": "+7495"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub enum NumberPattern {
     /// The whole number, character for character.
@@ -141,8 +142,9 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
 }
 
 /// A time of day, to the minute. Serde form: `"HH:MM"`, 24-hour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(try_from = "String", into = "String")]
+#[ts(type = "string")]
 pub struct TimeOfDay {
     minutes: u16,
 }
@@ -157,9 +159,16 @@ pub struct TimeOfDayError {
 
 impl TimeOfDay {
     /// `hour:minute`, or `None` past 23:59.
-    pub fn new(hour: u8, minute: u8) -> Option<Self> {
-        (hour < 24 && minute < 60).then(|| Self { minutes: u16::from(hour) * 60 + u16::from(minute) })
+    pub const fn new(hour: u8, minute: u8) -> Option<Self> {
+        if hour < 24 && minute < 60 {
+            Some(Self { minutes: hour as u16 * 60 + minute as u16 })
+        } else {
+            None
+        }
     }
+
+    /// 00:00.
+    pub const MIDNIGHT: Self = Self { minutes: 0 };
 
     /// Minutes since midnight.
     pub fn minutes(self) -> u16 {
@@ -202,7 +211,7 @@ impl fmt::Display for TimeOfDay {
 }
 
 /// From `from` up to, not including, `to`; crosses midnight when `to` is earlier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TimeWindow {
     /// The first minute inside the window.
     pub from: TimeOfDay,
@@ -317,10 +326,11 @@ pub fn decide(
 }
 
 /// What [`preview`] shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Preview {
     /// The matching rule's position from 0, or `None` when no rule matched.
+    #[ts(type = "number | null")]
     pub rule: Option<usize>,
     /// The exact XML the PBX would get.
     pub xml: String,

@@ -1,6 +1,7 @@
 //! Commands, one file per area. Each is args → desk → `Result<_, IpcError>` and nothing more.
 
 mod call;
+mod interactive;
 mod notes;
 mod recording;
 mod session;
@@ -31,5 +32,10 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         recording::export_recording_audit,
         recording::set_odfs_secret,
         recording::forget_odfs_secret,
+        interactive::save_call_interactive,
+        interactive::preview_call_interactive,
+        interactive::call_interactive_address,
+        interactive::renew_call_interactive_token,
+        interactive::dismiss_ivr_pop,
     ]
 }

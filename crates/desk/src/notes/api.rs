@@ -99,11 +99,23 @@ impl Desk {
 
     /// The last 200 calls, newest first, with their notes.
     pub fn call_history(&self) -> Result<Vec<HistoryCall>, DeskError> {
+        self.history_where(|_| true, usize::MAX)
+    }
+
+    /// The latest `limit` calls with `number` (as caller or callee), newest first, with notes.
+    pub(crate) fn history_with(&self, number: &str, limit: usize) -> Result<Vec<HistoryCall>, DeskError> {
+        use crate::interactive::same_number;
+        self.history_where(|c| same_number(&c.caller, number) || same_number(&c.callee, number), limit)
+    }
+
+    fn history_where(&self, keep: impl Fn(&super::store::StoredCall) -> bool, limit: usize) -> Result<Vec<HistoryCall>, DeskError> {
         let notes = &self.inner.notes;
         let key = notes.key();
         let calls = notes.with_store(|s| s.recent_calls())?;
         calls
             .into_iter()
+            .filter(|c| keep(c))
+            .take(limit)
             .map(|c| {
                 let stored = notes.with_store(|s| s.notes_of(&c.call_id))?;
                 Ok(HistoryCall {

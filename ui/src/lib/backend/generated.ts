@@ -23,7 +23,11 @@ notes: CallNotes | null,
  * The recording of the call on the card; `None` when the deployment records no calls or
  * no call is on the card.
  */
-recording: RecordingView | null, };
+recording: RecordingView | null, 
+/**
+ * The caller the PBX's IVR announced last (Call Interactive), until dismissed.
+ */
+ivr: IvrPop | null, };
 
 export type SessionView = { 
 /**
@@ -379,7 +383,11 @@ recordHotkey: string | null,
 /**
  * Why that hotkey does not work (not a key combination, or another application holds it).
  */
-recordHotkeyProblem: string | null, };
+recordHotkeyProblem: string | null, 
+/**
+ * Telphin Call Interactive: the settings, the server's state, the number `{me}` stands for.
+ */
+callInteractive: InteractiveView, };
 
 export type Language = "auto" | "en" | "ru";
 
@@ -420,6 +428,246 @@ code: ErrorCode,
  */
 message: string, };
 
+export type InteractiveSettings = { 
+/**
+ * Run the Call Interactive server in this app.
+ */
+enabled: boolean, 
+/**
+ * `address:port` to listen on; [`DEFAULT_LISTEN`] when absent.
+ */
+listen: string | null, 
+/**
+ * The routing rules, first match wins.
+ */
+rules: Array<Rule>, 
+/**
+ * The number `{me}` stands for in a transfer; when absent, the phone number the agent signed
+ * in with.
+ */
+transferNumber: string | null, 
+/**
+ * A relay (`wss://…/pops`) that forwards screen pops from a cloud PBX; absent: none.
+ */
+relayUrl: string | null, };
+
+export type InteractiveView = { 
+/**
+ * What is saved.
+ */
+settings: InteractiveSettings, 
+/**
+ * The number `{me}` stands for now (`None`: not known, and rules using it answer nothing).
+ */
+myNumber: string | null, 
+/**
+ * Whether the server runs, and where.
+ */
+status: ServerStatus, 
+/**
+ * Whether the keychain holds a relay key (never the key).
+ */
+relayKeySaved: boolean, 
+/**
+ * How the relay connection stands, when a relay is configured.
+ */
+relayStatus: string | null, };
+
+export type ServerStatus = { "state": "off" } | { "state": "listening", 
+/**
+ * `address:port` it is bound to.
+ */
+address: string, } | { "state": "failed", 
+/**
+ * Why, in a sentence.
+ */
+reason: string, };
+
+export type SampleCall = { 
+/**
+ * `CallerIDNum`.
+ */
+caller: string, 
+/**
+ * `CalledDID` / `CalledNumber`.
+ */
+called: string, 
+/**
+ * `HH:MM`; now when empty.
+ */
+at: string, };
+
+export type IvrPop = { 
+/**
+ * The PBX's `CallID`.
+ */
+callId: string, 
+/**
+ * `CallerIDNum`.
+ */
+callerNumber: string | null, 
+/**
+ * `CallerIDName`.
+ */
+callerName: string | null, 
+/**
+ * What the caller dialled (`CalledDID`, else `CalledNumber`).
+ */
+called: string | null, 
+/**
+ * The IVR (`CalledExtension`).
+ */
+ivr: string | null, 
+/**
+ * When it arrived (epoch ms).
+ */
+atMs: number, 
+/**
+ * Whether it came through the relay rather than to this app's own server.
+ */
+viaRelay: boolean, 
+/**
+ * What this app answered (`None` for a relay's pop, or before the answer is made).
+ */
+answer: IvrAnswer | null, 
+/**
+ * The agent's latest calls with this number, newest first, with their notes.
+ */
+pastCalls: Array<HistoryCall>, };
+
+export type IvrAnswer = { 
+/**
+ * The rule that chose it (`1. Back to me`), or `None` when none matched.
+ */
+rule: string | null, 
+/**
+ * Each action in a few words (`SimpleTransfer 4012`), in order.
+ */
+actions: Array<string>, 
+/**
+ * Why the answer is empty when a rule matched but could not be used.
+ */
+problem: string | null, };
+
+export type Rule = { 
+/**
+ * What the agent calls it (shown in settings and in errors).
+ */
+name: string, 
+/**
+ * A disabled rule is kept but skipped.
+ */
+enabled: boolean, 
+/**
+ * When the rule applies.
+ */
+when: Conditions, 
+/**
+ * What the answer holds when it does (at most 10).
+ */
+actions: Array<Action>, };
+
+export type Conditions = { 
+/**
+ * On `CallerIDNum`.
+ */
+caller?: NumberPattern | null, 
+/**
+ * On `CalledDID`, `CalledNumber` or `CalledExtension` (any of them).
+ */
+called?: NumberPattern | null, 
+/**
+ * Local time of day.
+ */
+time?: TimeWindow | null, 
+/**
+ * The agent spoke with the caller within this many days.
+ */
+spokeWithinDays?: number | null, };
+
+export type NumberPattern = { "exact": string } | { "prefix": string } | { "glob": string };
+
+export type TimeWindow = { 
+/**
+ * The first minute inside the window.
+ */
+from: TimeOfDay, 
+/**
+ * The first minute after it.
+ */
+to: TimeOfDay, };
+
+export type TimeOfDay = string;
+
+export type Action = { "action": "Hangup" } | { "action": "Pause", 
+/**
+ * Seconds, as digits; `None` omits the attribute and the PBX pauses for 10.
+ */
+length?: string | null, } | { "action": "SetVar", 
+/**
+ * The variable's name (Latin letters, digits, `_`).
+ */
+name: string, 
+/**
+ * Its new value, any text.
+ */
+value: string, } | { "action": "Jump", 
+/**
+ * The context's id.
+ */
+context: string, 
+/**
+ * The option (`start`, `timeout`, `invalid`, or a digit).
+ */
+option: string, } | { "action": "SetCaller", 
+/**
+ * The name, any text (both attributes are always written).
+ */
+name: string, 
+/**
+ * The number.
+ */
+number: string, } | { "action": "PlaySound", 
+/**
+ * `foreground` or `background`.
+ */
+where: string, 
+/**
+ * With `background`: the variable the caller's digits go to.
+ */
+digitvar?: string | null, 
+/**
+ * The sound's file name (the `filename` of a `/sound/` resource).
+ */
+file: string, } | { "action": "SimpleTransfer", 
+/**
+ * The numbers, comma-separated with no spaces (`101,+74951234567`).
+ */
+numbers: string, 
+/**
+ * Whether the transfer ends the IVR's handling (the PBX's default); `false` writes
+ * `final="no"`.
+ */
+final: boolean, 
+/**
+ * Ring time in seconds, as digits; `None` leaves the system's.
+ */
+timeout?: string | null, 
+/**
+ * Pass early media on (`early_media="True"`).
+ */
+early_media: boolean, };
+
+export type Preview = { 
+/**
+ * The matching rule's position from 0, or `None` when no rule matched.
+ */
+rule: number | null, 
+/**
+ * The exact XML the PBX would get.
+ */
+xml: string, };
+
 /** Every backend command: its arguments and its result. Failures reject with an IpcError. */
 export interface Commands {
   get_snapshot: { args: Record<string, never>; result: DeskSnapshot; fallible: false };
@@ -444,6 +692,11 @@ export interface Commands {
   export_recording_audit: { args: Record<string, never>; result: string; fallible: true };
   set_odfs_secret: { args: { secret: string }; result: SettingsView; fallible: true };
   forget_odfs_secret: { args: Record<string, never>; result: SettingsView; fallible: true };
+  save_call_interactive: { args: { settings: InteractiveSettings }; result: SettingsView; fallible: true };
+  preview_call_interactive: { args: { rules: Array<Rule>; sample: SampleCall }; result: Preview; fallible: true };
+  call_interactive_address: { args: Record<string, never>; result: string; fallible: true };
+  renew_call_interactive_token: { args: Record<string, never>; result: SettingsView; fallible: true };
+  dismiss_ivr_pop: { args: { callId: string }; result: DeskSnapshot; fallible: false };
 }
 
 /** Event names the backend emits, with their payloads. */
