@@ -116,7 +116,9 @@ async fn secrets_never_reach_logs_or_disk() {
     let app = App::launch(&[]).await;
     sign_in(&app, &sim.gateway_url, "294", PASSWORD, "40041").await;
     app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
-    sim.play_call(294, json!({"caller": "+7 495 765-43-21", "called": "40041", "ringMs": 800, "talkMs": 1500})).await;
+    // Talk long enough that a loaded machine (CI has 2 cores) cannot skip past "talking" between
+    // two looks at the card.
+    sim.play_call(294, json!({"caller": "+7 495 765-43-21", "called": "40041", "ringMs": 800, "talkMs": 5000})).await;
     app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
     sim.control(294, "invalidate-guid").await;
     app.wait_attr("[data-testid=notice]", "data-code", "sessionRestored", PATIENCE).await;
