@@ -164,7 +164,11 @@ fn no_secret_crosses_ipc() {
     // The directory this app's desk reads (other tests change XDG_CONFIG_HOME meanwhile).
     let config = app._app.path().app_config_dir().unwrap();
     std::fs::create_dir_all(&config).unwrap();
-    let settings = json!({"recordingPath": "odfs", "odfsUrl": sim.odfs_url, "odfsAppKey": "tenant-1", "odfsFlowAccessCode": "10086"});
+    let settings = json!({
+        "recordingPath": "odfs", "odfsUrl": sim.odfs_url, "odfsAppKey": "tenant-1", "odfsFlowAccessCode": "10086",
+        "callInteractive": {"enabled": true, "listen": "127.0.0.1:0",
+            "rules": [{"name": "Back to me", "when": {"spokeWithinDays": 7}, "actions": [{"action": "SimpleTransfer", "numbers": "{me}"}]}]}
+    });
     std::fs::write(config.join("settings.json"), settings.to_string()).unwrap();
     // Without a keychain (a developer's machine) these fail; the test command provides one.
     let keychain = answer("set_odfs_secret", json!({"secret": ODFS_SECRET})).is_ok();
@@ -192,6 +196,26 @@ fn no_secret_crosses_ipc() {
     std::thread::sleep(Duration::from_millis(900));
     answer("get_snapshot", json!({})).unwrap();
     answer("get_settings", json!({})).unwrap();
+    // Call Interactive: the server starts with a token from the keychain; only the address
+    // command (not scanned: it exists to show the token to the person configuring the PBX) may
+    // return it.
+    let desk = app._app.state::<sidekick_desk::Desk>().inner().clone();
+    rt.block_on(desk.apply_call_interactive(false));
+    let rules = json!([{"name": "Back to me", "when": {"spokeWithinDays": 7}, "actions": [{"action": "SimpleTransfer", "numbers": "{me}"}]}]);
+    answer("preview_call_interactive", json!({"rules": rules, "sample": {"caller": "13500000001"}})).unwrap();
+    answer("get_settings", json!({})).unwrap();
+    let ci_token = keychain.then(|| {
+        sidekick_desk::secrets::SecretStore::get(
+            &sidekick_desk::secrets::OsKeychain::new(&app._app.config().identifier),
+            sidekick_desk::interactive::TOKEN_ACCOUNT,
+        )
+        .unwrap()
+        .expect("the server saved its token")
+    });
+    if keychain {
+        let address = invoke(&app, "call_interactive_address", json!({})).unwrap();
+        assert!(address.as_str().unwrap().ends_with(ci_token.as_deref().unwrap()), "the token is the one in the keychain");
+    }
     answer("sign_out", json!({})).unwrap();
 
     let guids = sim.gateway.issued_guids(291);
@@ -202,6 +226,7 @@ fn no_secret_crosses_ipc() {
     let mut secrets: Vec<&str> = vec![PASSWORD, ODFS_SECRET, CALL_DATA_KEY];
     secrets.extend(guids.iter().map(String::as_str));
     secrets.extend(tokens.iter().map(String::as_str));
+    secrets.extend(ci_token.as_deref());
     let hits: Vec<&String> = seen.iter().filter(|p| secrets.iter().any(|s| p.contains(s))).collect();
     println!("IPC scan: {} payloads, {} secrets ({} ODFS tokens), {} hits", seen.len(), secrets.len(), tokens.len(), hits.len());
     assert!(hits.is_empty(), "secrets crossed IPC: {hits:?}");
