@@ -75,6 +75,7 @@ impl Desk {
             force: false,
         };
         let snap = self.sign_in_as(form, true).await?;
+        self.start_demo_interactive().await;
         let control = sim.gateway.clone();
         let calls = tokio::spawn(async move {
             tokio::time::sleep(FIRST_CALL_AFTER).await;
@@ -105,8 +106,63 @@ impl Desk {
     }
 }
 
+/// The demo's Call Interactive rules: callers the agent spoke with this week go straight back to
+/// the agent; other callers from Russia get the IVR's Russian prompts.
+fn interactive_rules() -> Vec<sidekick_interactive::rules::Rule> {
+    use sidekick_interactive::rules::{Conditions, NumberPattern, Rule};
+    use sidekick_interactive::Action;
+    vec![
+        Rule {
+            name: "Back to me".into(),
+            enabled: true,
+            when: Conditions { spoke_within_days: Some(7), ..Conditions::default() },
+            actions: vec![Action::transfer(sidekick_interactive::MY_NUMBER)],
+        },
+        Rule {
+            name: "Russian prompts".into(),
+            enabled: true,
+            when: Conditions { caller: Some(NumberPattern::Prefix("+7".into())), ..Conditions::default() },
+            actions: vec![Action::SetVar { name: "lang".into(), value: "ru".into() }],
+        },
+    ]
+}
+
+impl Desk {
+    /// Runs a Call Interactive server on loopback with the demo's rules, unless the settings run
+    /// one already; it is not saved, and stops with the demo.
+    async fn start_demo_interactive(&self) {
+        if self.stored_settings().call_interactive.enabled {
+            return;
+        }
+        let _op = self.inner.interactive_op.lock().await;
+        match crate::interactive::runtime::start(self, "127.0.0.1:0", sidekick_interactive::AccessToken::generate()).await {
+            Ok(run) => {
+                if let Ok(mut slot) = self.inner.interactive.lock() {
+                    if let Ok(mut rules) = slot.rules.write() {
+                        *rules = std::sync::Arc::new(interactive_rules());
+                    }
+                    slot.status = crate::interactive::ServerStatus::Listening { address: run.address.to_string() };
+                    slot.runtime = Some(run);
+                    slot.demo = true;
+                }
+            }
+            Err(e) => tracing::warn!("the demo's Call Interactive server did not start: {e}"),
+        }
+    }
+}
+
 /// Stops the demo's call loop, if one runs.
 pub(crate) fn stop(desk: &Desk) {
+    if let Ok(mut slot) = desk.inner.interactive.lock() {
+        if slot.demo {
+            slot.runtime = None;
+            slot.status = crate::interactive::ServerStatus::Off;
+            slot.demo = false;
+            if let Ok(mut rules) = slot.rules.write() {
+                *rules = std::sync::Arc::new(Vec::new());
+            }
+        }
+    }
     if let Ok(mut d) = desk.inner.demo.lock() {
         if let Some(run) = d.take() {
             run.calls.abort();

@@ -20,8 +20,27 @@ const TRANSFER_NUMBER_MAX: usize = 32;
 impl Desk {
     /// The Call Interactive part of the settings screen.
     pub(crate) fn interactive_view(&self) -> InteractiveView {
-        let settings = self.stored_settings().call_interactive;
-        let status = self.inner.interactive.lock().map(|s| s.status.clone()).unwrap_or(ServerStatus::Off);
+        let mut settings = self.stored_settings().call_interactive;
+        let (status, demo) = self
+            .inner
+            .interactive
+            .lock()
+            .map(|s| {
+                let demo = if s.demo {
+                    let rules = s.rules.read().map(|r| (**r).clone()).unwrap_or_default();
+                    Some((s.runtime.as_ref().map(|r| r.address.to_string()), rules))
+                } else {
+                    None
+                };
+                (s.status.clone(), demo)
+            })
+            .unwrap_or((ServerStatus::Off, None));
+        // The demo's own server and rules show as they run (saving them keeps them).
+        if let Some((address, rules)) = demo {
+            settings.enabled = true;
+            settings.listen = address;
+            settings.rules = rules;
+        }
         InteractiveView {
             my_number: self.my_number(),
             relay_key_saved: self.inner.secrets.get(RELAY_KEY_ACCOUNT).ok().flatten().is_some(),

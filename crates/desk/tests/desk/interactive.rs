@@ -151,3 +151,21 @@ async fn the_preview_shows_the_exact_answer_and_names_a_broken_rule() {
     let bad_time = interactive::SampleCall { at: "25:00".into(), ..sample("1") };
     assert!(desk.preview_call_interactive(&rules, &bad_time).unwrap_err().to_string().contains("HH:MM"));
 }
+
+#[tokio::test]
+async fn the_demo_runs_its_own_server_with_its_rules_until_it_ends() {
+    let (desk, _dir) = desk_with_settings();
+    desk.start_demo().await.unwrap();
+    let view = desk.settings().call_interactive;
+    assert!(matches!(view.status, ServerStatus::Listening { .. }), "{:?}", view.status);
+    assert!(view.settings.enabled);
+    assert_eq!(view.settings.rules.len(), 2);
+    assert_eq!(view.my_number.as_deref(), Some(sidekick_desk::demo::DEMO_LINE));
+    let address = desk.call_interactive_address().unwrap();
+    let (status, xml) = ask(&address, "CallID=demo-1&CallerIDNum=%2B74951234567").await;
+    assert_eq!(status, 200);
+    assert!(flat(&xml).contains(r#"<SetVar name="lang">ru</SetVar>"#), "{xml}");
+    desk.sign_out().await.unwrap();
+    assert_eq!(desk.settings().call_interactive.status, ServerStatus::Off);
+    assert!(desk.call_interactive_address().is_err());
+}
