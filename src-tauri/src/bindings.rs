@@ -65,6 +65,8 @@ pub fn commands() -> Vec<CommandSig> {
         sig("call_interactive_address", vec![], "string".into(), true),
         sig("renew_call_interactive_token", vec![], SettingsView::name(), true),
         sig("dismiss_ivr_pop", vec![("callId", "string".into())], DeskSnapshot::name(), false),
+        sig("set_relay_key", vec![("key", "string".into())], SettingsView::name(), true),
+        sig("forget_relay_key", vec![], SettingsView::name(), true),
     ]
 }
 

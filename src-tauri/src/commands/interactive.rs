@@ -37,3 +37,15 @@ pub async fn renew_call_interactive_token(desk: State<'_, Desk>) -> Result<Setti
 pub fn dismiss_ivr_pop(desk: State<'_, Desk>, call_id: String) -> DeskSnapshot {
     desk.dismiss_ivr_pop(&call_id)
 }
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "warn", Debug))]
+pub async fn set_relay_key(desk: State<'_, Desk>, key: String) -> Result<SettingsView, IpcError> {
+    desk.set_relay_key(&key).await.map_err(Into::into)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(level = "warn", Debug))]
+pub async fn forget_relay_key(desk: State<'_, Desk>) -> Result<SettingsView, IpcError> {
+    desk.forget_relay_key().await.map_err(Into::into)
+}

@@ -37,5 +37,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         interactive::call_interactive_address,
         interactive::renew_call_interactive_token,
         interactive::dismiss_ivr_pop,
+        interactive::set_relay_key,
+        interactive::forget_relay_key,
     ]
 }

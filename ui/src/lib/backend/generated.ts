@@ -697,6 +697,8 @@ export interface Commands {
   call_interactive_address: { args: Record<string, never>; result: string; fallible: true };
   renew_call_interactive_token: { args: Record<string, never>; result: SettingsView; fallible: true };
   dismiss_ivr_pop: { args: { callId: string }; result: DeskSnapshot; fallible: false };
+  set_relay_key: { args: { key: string }; result: SettingsView; fallible: true };
+  forget_relay_key: { args: Record<string, never>; result: SettingsView; fallible: true };
 }
 
 /** Event names the backend emits, with their payloads. */
