@@ -16,8 +16,15 @@ pub const DEMO_AGENT: u32 = 1001;
 pub const DEMO_LINE: &str = "40038";
 const DEMO_PASSWORD: &str = "demo";
 
-/// Callers of the scripted calls, in turn.
-const CALLERS: &[&str] = &["+7 495 123-45-67", "13500000001", "+44 20 7946 0958", "+1 415 555 0134"];
+/// Callers of the scripted calls, in turn, with the names the PBX knows them by.
+const CALLERS: &[(&str, &str)] = &[
+    ("+7 495 123-45-67", "Иван Петров"),
+    ("13500000001", "Li Wei"),
+    ("+44 20 7946 0958", "Olivia Brown"),
+    ("+1 415 555 0134", "Jordan Lee"),
+];
+/// Each call first passes the PBX's IVR (a Call Interactive request) this long before it rings.
+const IVR_LEAD: Duration = Duration::from_millis(1500);
 
 /// First call this soon after sign-in, so the card shows a ringing call within 2 s of start-up.
 const FIRST_CALL_AFTER: Duration = Duration::from_millis(400);
@@ -76,12 +83,21 @@ impl Desk {
         };
         let snap = self.sign_in_as(form, true).await?;
         self.start_demo_interactive().await;
+        // The PBX's side of the demo, when its Call Interactive server runs.
+        let pbx = self.call_interactive_address().ok().map(|url| sidekick_sim::telphin::SimPbx::new(&url));
         let control = sim.gateway.clone();
         let calls = tokio::spawn(async move {
             tokio::time::sleep(FIRST_CALL_AFTER).await;
-            for caller in CALLERS.iter().cycle() {
+            for (caller, name) in CALLERS.iter().cycle() {
                 if !control.is_signed_in(DEMO_AGENT) {
                     return;
+                }
+                if let Some(pbx) = &pbx {
+                    let call = sidekick_sim::telphin::PbxCall::external(&caller.replace([' ', '-'], ""), name, "74950001122");
+                    if let Err(e) = pbx.send(&call).await {
+                        tracing::warn!("the demo PBX's request failed: {e}");
+                    }
+                    tokio::time::sleep(IVR_LEAD).await;
                 }
                 control.play_inbound_call(
                     DEMO_AGENT,

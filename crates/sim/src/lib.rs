@@ -9,6 +9,8 @@
 //!   calls.
 //! - [`odfs`]: the ODFS token service and packet-capture recording (`inaction` 7), on a port of
 //!   its own as the real one is a different server.
+//! - [`telphin`]: a scripted Telphin PBX that sends Call Interactive requests (GET and POST,
+//!   Cyrillic names, `*` extensions, `$var`s) and checks the XML answers as the PBX would.
 //! - [`spawn`] binds every simulator on `127.0.0.1` and returns a [`SimHandle`].
 //!
 //! Control endpoints (for the standalone binary and E2E tests) live under `/_sim/`, a path no
@@ -17,6 +19,7 @@
 
 pub mod gateway;
 pub mod odfs;
+pub mod telphin;
 
 use std::net::SocketAddr;
 

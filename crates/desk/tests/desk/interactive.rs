@@ -161,6 +161,11 @@ async fn the_demo_runs_its_own_server_with_its_rules_until_it_ends() {
     assert!(view.settings.enabled);
     assert_eq!(view.settings.rules.len(), 2);
     assert_eq!(view.my_number.as_deref(), Some(sidekick_desk::demo::DEMO_LINE));
+    // The demo's PBX announces each call before it rings: the pop shows the first caller.
+    let popped = until(&desk, "the demo's first pop", |s| s.ivr.as_ref().is_some_and(|p| p.answer.is_some())).await;
+    let pop = popped.ivr.unwrap();
+    assert_eq!((pop.caller_number.as_deref(), pop.caller_name.as_deref()), (Some("+74951234567"), Some("Иван Петров")));
+    assert_eq!(pop.answer.unwrap().rule.as_deref(), Some("2. Russian prompts"), "no history yet: not routed back");
     let address = desk.call_interactive_address().unwrap();
     let (status, xml) = ask(&address, "CallID=demo-1&CallerIDNum=%2B74951234567").await;
     assert_eq!(status, 200);

@@ -7,7 +7,16 @@
 //!              [--odfs-refuse RET]
 //! ```
 //! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens and
-//! `odfs http://127.0.0.1:PORT/` on its second, then serves until killed. Calls are played through
+//! `odfs http://127.0.0.1:PORT/` on its second, then serves until killed.
+//!
+//! ```text
+//! sidekick-sim pbx --url URL [--caller NUM] [--name NAME] [--did NUM] [--internal EXT] [--post]
+//!                  [--var NAME=VALUE]... [--script]
+//! ```
+//! plays the Telphin PBX instead: sends one Call Interactive request to `URL` (the app's address
+//! with its token), or the whole script with `--script`, and prints each answer as one line of
+//! JSON (`{"status":200,"elapsedMs":…,"actions":[…]}`); exit status 1 when an answer is refused
+//! (the reason on standard error), 2 for a wrong command. Calls are played through
 //! `POST /_sim/gateway/agents/{id}/calls`.
 //! `--calldata-failure-rate` makes that share of call-data requests (`setcalldataex`, `appdata`)
 //! fail as HTTP 503, retcode `100-007` or a reset connection; `POST /_sim/gateway/calldata-faults`
@@ -27,8 +36,73 @@ fn usage() -> ! {
     std::process::exit(2)
 }
 
+fn pbx_usage() -> ! {
+    eprintln!(
+        "usage: sidekick-sim pbx --url URL [--caller NUM] [--name NAME] [--did NUM] [--internal EXT] [--post] \
+         [--var NAME=VALUE]... [--script]"
+    );
+    std::process::exit(2)
+}
+
+/// `sidekick-sim pbx …`: one request (or the script) as the Telphin PBX sends it.
+async fn pbx(args: impl Iterator<Item = String>) -> std::process::ExitCode {
+    use sidekick_sim::telphin::{script, PbxCall, SimPbx};
+    let (mut url, mut caller, mut name, mut did, mut internal) = (None, "+74951234567".to_owned(), "Иван Петров".to_owned(), String::new(), None);
+    let (mut post, mut vars, mut whole) = (false, Vec::new(), false);
+    let mut args = args.peekable();
+    while let Some(a) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| pbx_usage());
+        match a.as_str() {
+            "--url" => url = Some(value()),
+            "--caller" => caller = value(),
+            "--name" => name = value(),
+            "--did" => did = value(),
+            "--internal" => internal = Some(value()),
+            "--post" => post = true,
+            "--script" => whole = true,
+            "--var" => {
+                let v = value();
+                let (n, v) = v.split_once('=').unwrap_or_else(|| pbx_usage());
+                vars.push((n.to_owned(), v.to_owned()));
+            }
+            _ => pbx_usage(),
+        }
+    }
+    let url = url.unwrap_or_else(|| pbx_usage());
+    let calls = if whole {
+        script()
+    } else {
+        let mut call = match internal {
+            Some(ext) => PbxCall::internal(&ext),
+            None => PbxCall::external(&caller, &name, &did),
+        };
+        if post {
+            call = call.post();
+        }
+        for (n, v) in &vars {
+            call = call.var(n, v);
+        }
+        vec![call]
+    };
+    let pbx = SimPbx::new(&url);
+    let mut status = std::process::ExitCode::SUCCESS;
+    for call in &calls {
+        match pbx.send(call).await {
+            Ok(answer) => println!("{}", serde_json::to_string(&answer).unwrap_or_default()),
+            Err(e) => {
+                eprintln!("sidekick-sim pbx: call {}: {e}", call.call_id());
+                status = std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    status
+}
+
 #[tokio::main]
-async fn main() {
+async fn main() -> std::process::ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("pbx") {
+        return pbx(std::env::args().skip(2)).await;
+    }
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
     let mut scenario = sidekick_sim::Scenario::default();
     let mut calldata_failure_rate = 0.0;
@@ -90,4 +164,5 @@ async fn main() {
         let _ = out.flush();
     }
     let _ = tokio::signal::ctrl_c().await;
+    std::process::ExitCode::SUCCESS
 }
