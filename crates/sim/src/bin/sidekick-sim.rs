@@ -7,7 +7,8 @@
 //!              [--odfs-refuse RET]
 //! ```
 //! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens and
-//! `odfs http://127.0.0.1:PORT/` on its second, then serves until killed.
+//! `odfs http://127.0.0.1:PORT/` on its second, then serves until killed. Calls are played through
+//! `POST /_sim/gateway/agents/{id}/calls`.
 //!
 //! ```text
 //! sidekick-sim pbx --url URL [--caller NUM] [--name NAME] [--did NUM] [--internal EXT] [--post]
@@ -15,9 +16,10 @@
 //! ```
 //! plays the Telphin PBX instead: sends one Call Interactive request to `URL` (the app's address
 //! with its token), or the whole script with `--script`, and prints each answer as one line of
-//! JSON (`{"status":200,"elapsedMs":…,"actions":[…]}`); exit status 1 when an answer is refused
-//! (the reason on standard error), 2 for a wrong command. Calls are played through
-//! `POST /_sim/gateway/agents/{id}/calls`.
+//! JSON (`{"status":200,"elapsedMs":…,"actions":[{"action":"SimpleTransfer","numbers":["101"],
+//! "final":true,"timeout":20,"earlyMedia":false}]}`); exit status 1 when an answer is refused
+//! (the reason on standard error), 2 for a wrong command.
+//!
 //! `--calldata-failure-rate` makes that share of call-data requests (`setcalldataex`, `appdata`)
 //! fail as HTTP 503, retcode `100-007` or a reset connection; `POST /_sim/gateway/calldata-faults`
 //! changes it later.
