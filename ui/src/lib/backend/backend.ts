@@ -10,8 +10,12 @@ import type {
   DeskSnapshot,
   ErrorCode,
   HistoryCall,
+  InteractiveSettings,
   IpcError,
   Language,
+  Preview,
+  Rule,
+  SampleCall,
   SettingsView,
   SignInForm,
   StateChoice,
@@ -88,6 +92,31 @@ export interface Backend {
   setOdfsSecret(secret: string): Promise<SettingsView>;
   /** Removes the ODFS app secret from the keychain (`odfsSecretSaved` turns false). */
   forgetOdfsSecret(): Promise<SettingsView>;
+  /**
+   * Checks and saves the Telphin Call Interactive settings (the server's switch and address, the
+   * number `{me}` stands for, the routing rules), then starts, moves or stops the server to match;
+   * `SettingsView.callInteractive.status` says how that went. Nothing is saved when a field is
+   * wrong: rejects with `invalidInput` and a sentence naming it (`Rule 2 ("Night"): …`).
+   */
+  saveCallInteractive(settings: InteractiveSettings): Promise<SettingsView>;
+  /**
+   * The exact XML a sample call would get from `rules` (not necessarily saved ones) at the sample's
+   * time (now when empty), and which rule gives it. Rejects with `invalidInput` when a rule, or
+   * the sample's time, is wrong.
+   */
+  previewCallInteractive(rules: Rule[], sample: SampleCall): Promise<Preview>;
+  /**
+   * The address to configure in the PBX's IVR, secret token included: ask only when the user asks
+   * to see it, and never keep it. Rejects with `invalidInput` when the server does not run.
+   */
+  callInteractiveAddress(): Promise<string>;
+  /**
+   * Makes a new secret token, so the address changes (the old one stops working and the PBX must
+   * be given the new one). Rejects with `invalidInput` when Call Interactive is off.
+   */
+  renewCallInteractiveToken(): Promise<SettingsView>;
+  /** Takes the screen pop of `callId` off the screen (a newer pop stays). Never fails. */
+  dismissIvrPop(callId: string): Promise<DeskSnapshot>;
   /** Calls `cb` with every snapshot the desk publishes; resolves to the unsubscribe function. */
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void>;
 }

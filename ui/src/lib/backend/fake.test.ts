@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  answerXml,
   CALL_GONE,
   callActions,
   callNotes,
   deskSnapshot,
   FakeBackend,
   GATEWAY_RECORD_FAILED,
+  interactiveView,
   NO_KEY,
   NO_ODFS_SECRET,
   notesBaseBytes,
@@ -14,7 +16,7 @@ import {
   TYPED_AFTER_END,
   withDerived,
 } from "./fake";
-import type { CallView, DeskSnapshot, NoteView, SettingsView } from "./generated";
+import type { Action, CallView, DeskSnapshot, InteractiveSettings, NoteView, Rule, SettingsView } from "./generated";
 
 const signedIn = { phase: "signedIn", agentId: 1001, agentState: "ready", health: "connected" } as const;
 const ringing: CallView = {
@@ -429,6 +431,199 @@ describe("FakeBackend recording", () => {
     const log = await backend.recordingAudit();
     expect(log.map((e) => e.outcome)).toEqual(["confirmed", "failed", "confirmed"]);
     expect([...log].sort((a, b) => b.atMs - a.atMs), "newest first").toEqual(log);
+    await backend.signOut();
+  });
+});
+
+describe("FakeBackend Call Interactive", () => {
+  afterEach(() => vi.useRealTimers());
+
+  const backToMe: Rule = {
+    name: "Back to me",
+    enabled: true,
+    when: { spokeWithinDays: 7 },
+    actions: [{ action: "SimpleTransfer", numbers: "{me}", final: true, early_media: false }],
+  };
+  const settings = (over: Partial<InteractiveSettings> = {}): InteractiveSettings => ({
+    enabled: true,
+    listen: null,
+    rules: [],
+    transferNumber: null,
+    relayUrl: null,
+    ...over,
+  });
+
+  it("saves the settings trimmed and listens on 0.0.0.0:8095 unless told otherwise; off when turned off", async () => {
+    const backend = new FakeBackend();
+    expect(backend.currentSettings.callInteractive).toEqual(interactiveView());
+
+    const saved = await backend.saveCallInteractive(settings({ listen: "  ", transferNumber: " 4012 ", rules: [backToMe] }));
+    expect(saved.callInteractive.settings).toEqual(settings({ listen: null, transferNumber: "4012", rules: [backToMe] }));
+    expect(saved.callInteractive.status).toEqual({ state: "listening", address: "0.0.0.0:8095" });
+    expect(saved.callInteractive.myNumber, "{me} is the transfer number when one is set").toBe("4012");
+
+    expect((await backend.saveCallInteractive(settings({ listen: "127.0.0.1:9000" }))).callInteractive.status).toEqual({
+      state: "listening",
+      address: "127.0.0.1:9000",
+    });
+    expect((await backend.saveCallInteractive(settings({ listen: "0.0.0.0:80" }))).callInteractive.status).toEqual({
+      state: "failed",
+      reason: "This computer does not allow listening on port 80; choose a port above 1023",
+    });
+    expect((await backend.saveCallInteractive(settings({ enabled: false }))).callInteractive.status).toEqual({ state: "off" });
+  });
+
+  it("refuses what the desk refuses, naming the rule, and saves nothing", async () => {
+    const backend = new FakeBackend();
+    const night: Rule = { name: "Night", enabled: true, when: {}, actions: [] };
+    const hangups: Action[] = Array.from({ length: 11 }, () => ({ action: "Hangup" }));
+    await expect(backend.saveCallInteractive(settings({ rules: [backToMe, { ...night, actions: hangups }] }))).rejects.toEqual({
+      code: "invalidInput",
+      message: 'Rule 2 ("Night"): the answer has 11 actions, but the PBX takes at most 10',
+    });
+    const spaced: Action = { action: "SimpleTransfer", numbers: "101, 102", final: true, early_media: false };
+    await expect(backend.saveCallInteractive(settings({ rules: [{ ...night, actions: [{ action: "Pause" }, spaced] }] }))).rejects.toEqual({
+      code: "invalidInput",
+      message:
+        'Rule 1 ("Night"): action 2 (SimpleTransfer): SimpleTransfer numbers "101, 102" contain a space: the PBX takes them comma-separated with no spaces',
+    });
+    await expect(
+      backend.saveCallInteractive(settings({ rules: [{ ...night, when: { time: { from: "22:00", to: "22:00" } } }] })),
+    ).rejects.toMatchObject({ message: 'Rule 1 ("Night"): the time window starts and ends at 22:00: give two different times (22:00 to 06:00 crosses midnight)' });
+    await expect(backend.saveCallInteractive(settings({ rules: [{ ...night, when: { caller: { prefix: "" } } }] }))).rejects.toMatchObject({
+      message: 'Rule 1 ("Night"): the caller number pattern is empty',
+    });
+    await expect(backend.saveCallInteractive(settings({ listen: "localhost:8095" }))).rejects.toEqual({
+      code: "invalidInput",
+      message: '"localhost:8095" is not an address to listen on; write it as 0.0.0.0:8095 (address:port)',
+    });
+    expect(backend.currentSettings.callInteractive, "nothing was saved").toEqual(interactiveView());
+  });
+
+  it("gives the address with its secret token only while listening, and a new one after renewing", async () => {
+    const backend = new FakeBackend();
+    await expect(backend.callInteractiveAddress()).rejects.toEqual({ code: "invalidInput", message: "Turn Call Interactive on first" });
+    await expect(backend.renewCallInteractiveToken()).rejects.toEqual({ code: "invalidInput", message: "Turn Call Interactive on first" });
+
+    await backend.saveCallInteractive(settings());
+    const address = await backend.callInteractiveAddress();
+    expect(address).toMatch(/^http:\/\/192\.168\.1\.20:8095\/ci\/[A-Za-z0-9]{32}$/);
+    expect(await backend.callInteractiveAddress(), "the same until renewed").toBe(address);
+    expect(JSON.stringify(backend.currentSettings), "the token is never in the settings").not.toContain(address.slice(-32));
+
+    await backend.renewCallInteractiveToken();
+    const renewed = await backend.callInteractiveAddress();
+    expect(renewed).not.toBe(address);
+    expect(renewed.slice(0, -32)).toBe(address.slice(0, -32));
+
+    await backend.saveCallInteractive(settings({ listen: "127.0.0.1:9000" }));
+    expect(await backend.callInteractiveAddress(), "a server on one interface is reached there").toBe(`http://127.0.0.1:9000/ci/${renewed.slice(-32)}`);
+  });
+
+  it("previews the exact XML of the first enabled rule that matches, with {me} filled in", async () => {
+    const backend = new FakeBackend({ settings: settingsView({ phoneNumber: "40038" }) });
+    const rules: Rule[] = [
+      { name: "Old", enabled: false, when: {}, actions: [{ action: "Hangup" }] },
+      { name: "Night", enabled: true, when: { time: { from: "22:00", to: "06:00" } }, actions: [{ action: "Jump", context: "3", option: "start" }] },
+      {
+        name: "Moscow",
+        enabled: true,
+        when: { caller: { glob: "+7495*" }, called: { exact: "74950001122" } },
+        actions: [
+          { action: "SetVar", name: "who", value: 'Иван & "Co"' },
+          { action: "SimpleTransfer", numbers: "{me},101", final: false, timeout: "20", early_media: true },
+        ],
+      },
+    ];
+    const moscow = await backend.previewCallInteractive(rules, { caller: "+74951234567", called: "74950001122", at: "10:30" });
+    expect(moscow.rule, "positions count from 0, disabled rules included").toBe(2);
+    expect(moscow.xml).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Response>\n' +
+        '    <SetVar name="who">Иван &amp; &quot;Co&quot;</SetVar>\n' +
+        '    <SimpleTransfer final="no" timeout="20" early_media="True">40038,101</SimpleTransfer>\n' +
+        "</Response>\n",
+    );
+    const night = await backend.previewCallInteractive(rules, { caller: "+74951234567", called: "74950001122", at: "23:15" });
+    expect(night).toEqual({ rule: 1, xml: answerXml([{ action: "Jump", context: "3", option: "start" }]) });
+    expect(night.xml).toContain('    <Jump context="3" option="start"/>\n');
+
+    expect(await backend.previewCallInteractive(rules, { caller: "+78121234567", called: "", at: "10:30" })).toEqual({
+      rule: null,
+      xml: '<?xml version="1.0" encoding="UTF-8"?>\n<Response/>\n',
+    });
+    await expect(backend.previewCallInteractive(rules, { caller: "", called: "", at: "25:00" })).rejects.toEqual({
+      code: "invalidInput",
+      message: '"25:00" is not a time of day: write it as HH:MM, from 00:00 to 23:59',
+    });
+  });
+
+  it("says when a rule transfers to {me} and the agent's number is not known", async () => {
+    const backend = new FakeBackend();
+    const everyone = { ...backToMe, when: {} };
+    await expect(backend.previewCallInteractive([everyone], { caller: "101", called: "", at: "" })).rejects.toEqual({
+      code: "invalidInput",
+      message: 'Rule 1 ("Back to me"): it transfers to {me}, but your phone number is not known yet: sign in, or set the number for transfers',
+    });
+  });
+
+  it("routes back a caller the agent spoke with this week, found however the PBX writes the number", async () => {
+    const demo = { ...signedIn, demo: true } as const;
+    const talking: CallView = { ...ringing, caller: "+7 495 123-45-67", state: "talking", answeredAtMs: Date.now() - 60_000, actions: callActions("talking", "inbound") };
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, talking)), settings: settingsView({ phoneNumber: "40038" }) });
+    const sample = { caller: "84951234567", called: "", at: "" };
+    expect((await backend.previewCallInteractive([backToMe], sample)).rule, "a live conversation counts").toBe(0);
+    expect((await backend.previewCallInteractive([backToMe], { ...sample, caller: "84951234568" })).rule).toBeNull();
+  });
+
+  it("pops a caller with their past calls and the saved rules' answer, keeps it signed out, and dismisses it", async () => {
+    const demo = { ...signedIn, demo: true } as const;
+    const ended: CallView = { ...ringing, caller: "+74951234567", state: "ended", answeredAtMs: Date.now() - 120_000, endedAtMs: Date.now() - 60_000 };
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(demo, ended)), settings: settingsView({ phoneNumber: "40038" }) });
+    await backend.saveCallInteractive(settings({ rules: [backToMe] }));
+    const seen: Array<string | undefined> = [];
+    await backend.onSnapshot((s) => seen.push(s.ivr?.callId));
+
+    const popped = backend.popIvr({ callId: "ivr-1", callerNumber: "84951234567", callerName: "Мария Иванова", called: "74950001122", ivr: "0003*001" });
+    expect(popped.ivr).toMatchObject({
+      callId: "ivr-1",
+      callerName: "Мария Иванова",
+      called: "74950001122",
+      ivr: "0003*001",
+      viaRelay: false,
+      answer: { rule: "1. Back to me", actions: ["SimpleTransfer 40038"], problem: null },
+    });
+    expect(popped.ivr?.pastCalls.map((c) => c.callId)).toEqual(["c-1"]);
+    expect(seen).toEqual(["ivr-1"]);
+
+    const stranger = backend.popIvr({ callId: "ivr-2", callerNumber: "+15550001111" });
+    expect(stranger.ivr).toMatchObject({ callId: "ivr-2", callerName: null, pastCalls: [], answer: { rule: null, actions: [], problem: null } });
+
+    await backend.signOut();
+    expect(backend.current.ivr?.callId, "a pop stays when the agent signs out").toBe("ivr-2");
+    expect((await backend.dismissIvrPop("ivr-1")).ivr?.callId, "an older pop's dismissal leaves the newer one").toBe("ivr-2");
+    const dismissed = await backend.dismissIvrPop("ivr-2");
+    expect(dismissed.ivr).toBeNull();
+    expect(backend.calls.filter((c) => c.method === "dismissIvrPop").map((c) => c.args)).toEqual([["ivr-1"], ["ivr-2"]]);
+  });
+
+  it("shows a rule that cannot be used as the pop's problem", async () => {
+    const backend = new FakeBackend();
+    await backend.saveCallInteractive(settings({ rules: [{ ...backToMe, when: {} }] }));
+    expect(backend.popIvr({ callerNumber: "101" }).ivr?.answer).toEqual({
+      rule: "1. Back to me",
+      actions: [],
+      problem: 'Rule 1 ("Back to me"): it transfers to {me}, but your phone number is not known yet: sign in, or set the number for transfers',
+    });
+  });
+
+  it("plays the scripted demo's callers through the IVR first, routing one from the history back to the agent", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ scripted: true });
+    const { ivr, call } = backend.current;
+    expect(ivr?.callerNumber).toBe(call?.caller);
+    expect(ivr?.callerName).toBe("Мария Иванова");
+    expect(ivr?.pastCalls.length).toBeGreaterThan(0);
+    expect(ivr?.answer).toEqual({ rule: "1. Back to me", actions: ["SimpleTransfer 40038"], problem: null });
     await backend.signOut();
   });
 });

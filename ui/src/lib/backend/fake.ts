@@ -27,9 +27,19 @@
  * recording off (a failure stays, with its reason). Every request and outcome goes into the
  * audit log, as the desk writes it.
  *
+ * Telphin Call Interactive works as the desk's does: saving checks the rules (a few of the
+ * backend's checks, with its sentences: `Rule 2 ("Night"): …`), the listen address and the
+ * transfer number, then the "server" listens on the address (`0.0.0.0:8095` by default) with a
+ * secret token that `renewCallInteractiveToken` replaces; `callInteractiveAddress` gives
+ * `http://192.168.1.20:8095/ci/<token>`. The preview evaluates the rules (first enabled match;
+ * caller, called, time window, and "spoke within" against the fake's history) and writes the XML
+ * as the backend does. `popIvr` puts a caller the IVR announced on the screen, with their past
+ * calls and the saved rules' answer; the pop stays (signed in or not) until `dismissIvrPop`.
+ *
  * With `scripted: true` (what `index.ts` uses outside Tauri) it starts in a demo session with a
- * few calls in the history and plays calls on a timer, so `npm run dev` shows a living window
- * rather than an empty one.
+ * few calls in the history and plays calls on a timer, each announced by the IVR first (the
+ * demo's rules route a caller from the history back to the agent), so `npm run dev` shows a
+ * living window rather than an empty one.
  */
 import { jsonEscapedLen, utf8Len } from "../notes/budget";
 import type { Backend } from "./backend";
@@ -45,13 +55,22 @@ import type {
   Delivery,
   DeskSnapshot,
   Direction,
+  Action,
   HistoryCall,
+  InteractiveSettings,
+  InteractiveView,
   IpcError,
+  IvrAnswer,
+  IvrPop,
   Language,
   NoteView,
+  NumberPattern,
+  Preview,
   RecordingPath,
   RecordingState,
   RecordingView,
+  Rule,
+  SampleCall,
   SessionView,
   SettingsView,
   SignInForm,
@@ -73,13 +92,15 @@ let lastRevision = 0;
  * revision than the one made before it, as the desk's do. `canChangeState` defaults to `false`;
  * see {@link withDerived} for the values the desk would compute. Given to a {@link FakeBackend},
  * a snapshot with a call and `notes: null` (or `recording: null`) gets the fake's notes (or
- * recording) of that call.
+ * recording) of that call, and one with `ivr: null` the fake's screen pop (see
+ * {@link FakeBackend.popIvr}).
  */
 export function deskSnapshot(
   session: Partial<SessionView> = {},
   call: CallView | null = null,
   notes: CallNotes | null = null,
   recording: RecordingView | null = null,
+  ivr: IvrPop | null = null,
 ): DeskSnapshot {
   return {
     revision: ++lastRevision,
@@ -99,6 +120,7 @@ export function deskSnapshot(
     call,
     notes,
     recording,
+    ivr,
   };
 }
 
@@ -203,6 +225,47 @@ function refusal(message: string): IpcError {
   return { code: "invalidInput", message };
 }
 
+/** Where the Call Interactive server listens unless configured (the desk's `DEFAULT_LISTEN`). */
+export const DEFAULT_LISTEN = "0.0.0.0:8095";
+/** The computer's LAN address, as the fake tells the PBX to reach a server on every interface. */
+export const LAN_ADDRESS = "192.168.1.20";
+/** The most actions one answer may hold (the vendor's limit). */
+export const MAX_ACTIONS = 10;
+/** In a transfer list, the item that stands for the agent's own number. */
+export const MY_NUMBER = "{me}";
+/** At most this many past calls come with a pop (the desk's `POP_HISTORY`). */
+const POP_HISTORY = 5;
+
+/** Call Interactive turned off, with nothing configured, as on a fresh install. */
+const DEFAULT_INTERACTIVE: InteractiveView = {
+  settings: { enabled: false, listen: null, rules: [], transferNumber: null, relayUrl: null },
+  myNumber: null,
+  status: { state: "off" },
+  relayKeySaved: false,
+  relayStatus: null,
+};
+
+/** The Call Interactive part of the settings: `settings` over nothing configured, changed by `over`. */
+export function interactiveView(settings: Partial<InteractiveSettings> = {}, over: Partial<InteractiveView> = {}): InteractiveView {
+  return { ...DEFAULT_INTERACTIVE, settings: { ...DEFAULT_INTERACTIVE.settings, ...settings }, ...over };
+}
+
+/** The demo's rules (the desk's): callers spoken with this week go back to the agent; other callers from Russia get Russian prompts. */
+export const DEMO_RULES: Rule[] = [
+  {
+    name: "Back to me",
+    enabled: true,
+    when: { spokeWithinDays: 7 },
+    actions: [{ action: "SimpleTransfer", numbers: MY_NUMBER, final: true, early_media: false }],
+  },
+  {
+    name: "Russian prompts",
+    enabled: true,
+    when: { caller: { prefix: "+7" } },
+    actions: [{ action: "SetVar", name: "lang", value: "ru" }],
+  },
+];
+
 const DEFAULT_SETTINGS: SettingsView = {
   gatewayUrl: null,
   agentId: null,
@@ -215,6 +278,7 @@ const DEFAULT_SETTINGS: SettingsView = {
   odfsSecretSaved: false,
   recordHotkey: null,
   recordHotkeyProblem: null,
+  callInteractive: DEFAULT_INTERACTIVE,
 };
 
 /** Settings with nothing saved, as on a fresh install, changed by `over` (for tests). */
@@ -235,6 +299,286 @@ function keychainAccount(gatewayUrl: string | null, agentId: string | number | n
   } catch {
     return null;
   }
+}
+
+/*
+ * Call Interactive, as the desk and `crates/interactive` do it: rule checks (with the desk's
+ * sentences), first-match evaluation, `{me}`, and the XML answer written as the backend writes it.
+ */
+
+/** The digits of a number, the last 10 when there are more (the desk's `number_key`). */
+function numberKey(number: string): string {
+  const digits = number.replace(/\D/g, "");
+  return digits.length > 10 ? digits.slice(-10) : digits;
+}
+
+/** Whether two numbers are the same caller, across `+7 495 …` / `8495…` forms (the desk's `same_number`). */
+export function sameNumber(a: string, b: string): boolean {
+  const [ka, kb] = [numberKey(a), numberKey(b)];
+  if (ka === "" || kb === "") return a.trim() !== "" && a.trim() === b.trim();
+  if (ka.length >= 10 || kb.length >= 10) return ka === kb;
+  return a.trim() === b.trim();
+}
+
+function patternText(p: NumberPattern): string {
+  return "exact" in p ? p.exact : "prefix" in p ? p.prefix : p.glob;
+}
+
+/** Whether `number` matches; an empty pattern matches nothing. In a glob, `*` is any run of characters. */
+function patternMatches(p: NumberPattern, number: string): boolean {
+  const text = patternText(p);
+  if (text === "") return false;
+  if ("exact" in p) return number === text;
+  if ("prefix" in p) return number.startsWith(text);
+  const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`^${text.split("*").map(literal).join(".*")}$`, "s").test(number);
+}
+
+/** Minutes since midnight of `H:MM` / `HH:MM`, or `null`. */
+function minutesOf(time: string): number | null {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(time);
+  if (!m) return null;
+  const [hour, minute] = [Number(m[1]), Number(m[2])];
+  return hour < 24 && minute < 60 ? hour * 60 + minute : null;
+}
+
+/** The element an action is written as. */
+const element = (a: Action) => a.action;
+
+/** What the backend says is wrong with one action (a few of its checks), or `null`. */
+function actionProblem(a: Action): string | null {
+  const seconds = (attribute: string, value: string | null | undefined) =>
+    value != null && !/^\d{1,9}$/.test(value) ? `${attribute} must be a whole number of seconds written in digits, not ${JSON.stringify(value)}` : null;
+  const required = (attribute: string, value: string) => {
+    if (value === "") return `${attribute} must not be empty`;
+    return /\s/.test(value) ? `${attribute} ${JSON.stringify(value)} must not contain spaces` : null;
+  };
+  const variable = (attribute: string, value: string) =>
+    required(attribute, value) ??
+    (/^\w+$/.test(value)
+      ? null
+      : `${attribute} ${JSON.stringify(value)} may hold only Latin letters, digits and _ (it is read back as $name in the IVR's URL)`);
+  switch (a.action) {
+    case "Hangup":
+      return null;
+    case "Pause":
+      return seconds("Pause length", a.length);
+    case "SetVar":
+      return variable("SetVar name", a.name);
+    case "Jump":
+      return required("Jump context", a.context) ?? required("Jump option", a.option);
+    case "SetCaller":
+      return required("SetCaller number", a.number);
+    case "PlaySound":
+      if (a.where !== "foreground" && a.where !== "background") {
+        return `PlaySound where must be "foreground" or "background", not ${JSON.stringify(a.where)}`;
+      }
+      if (a.digitvar != null && a.where === "foreground") {
+        return `PlaySound digitvar only works with where="background": the caller's digits are collected only while a sound plays in the background`;
+      }
+      return (a.digitvar != null ? variable("PlaySound digitvar", a.digitvar) : null) ?? required("PlaySound file", a.file);
+    case "SimpleTransfer": {
+      if (a.numbers === "") return "SimpleTransfer needs at least one number";
+      if (/\s/.test(a.numbers)) {
+        return `SimpleTransfer numbers ${JSON.stringify(a.numbers)} contain a space: the PBX takes them comma-separated with no spaces`;
+      }
+      const empty = a.numbers.split(",").findIndex((n) => n === "");
+      if (empty >= 0) {
+        return `SimpleTransfer number ${empty + 1} of ${JSON.stringify(a.numbers)} is empty: the numbers are separated by single commas`;
+      }
+      return seconds("SimpleTransfer timeout", a.timeout);
+    }
+  }
+}
+
+/** What the backend says is wrong with a list of actions as an answer, or `null`. */
+function actionsProblem(actions: Action[]): string | null {
+  if (actions.length > MAX_ACTIONS) return `the answer has ${actions.length} actions, but the PBX takes at most ${MAX_ACTIONS}`;
+  for (const [i, a] of actions.entries()) {
+    const problem = actionProblem(a);
+    if (problem) return `action ${i + 1} (${element(a)}): ${problem}`;
+  }
+  return null;
+}
+
+/** What is wrong with a rule as written (the desk's `Rule::validate`), or `null`. */
+function ruleProblem(rule: Rule): string | null {
+  for (const condition of ["caller", "called"] as const) {
+    const pattern = rule.when[condition];
+    if (!pattern) continue;
+    const text = patternText(pattern);
+    if (text === "") return `the ${condition} number pattern is empty`;
+    if (/\s/.test(text)) return `the ${condition} number pattern ${JSON.stringify(text)} contains a space, which no number does`;
+  }
+  const time = rule.when.time;
+  if (time) {
+    for (const t of [time.from, time.to]) {
+      if (minutesOf(t) === null) return `${JSON.stringify(t)} is not a time of day: write it as HH:MM, from 00:00 to 23:59`;
+    }
+    if (minutesOf(time.from) === minutesOf(time.to)) {
+      return `the time window starts and ends at ${time.from}: give two different times (22:00 to 06:00 crosses midnight)`;
+    }
+  }
+  if (rule.when.spokeWithinDays === 0) return `"spoke with me within" needs at least 1 day`;
+  // `{me}` is checked as a number would be: it is replaced before anything is sent.
+  return actionsProblem(withMyNumber(rule.actions, "0") ?? rule.actions);
+}
+
+/** The desk's sentence for a rule's problem: `Rule 2 ("Night"): …`. */
+function ruleError(position: number, rule: Rule, problem: string): IpcError {
+  return refusal(`Rule ${position + 1} (${JSON.stringify(rule.name)}): ${problem}`);
+}
+
+/** The first problem of `rules`, named by the rule's number and name, as the desk refuses them. */
+export function checkRules(rules: Rule[]): IpcError | null {
+  for (const [i, rule] of rules.entries()) {
+    const problem = ruleProblem(rule);
+    if (problem) return ruleError(i, rule, problem);
+  }
+  return null;
+}
+
+/** `actions` with each `{me}` item of a transfer list replaced by `mine`; `null` when one is used and `mine` is unknown. */
+function withMyNumber(actions: Action[], mine: string | null): Action[] | null {
+  const usesMe = (a: Action) => a.action === "SimpleTransfer" && a.numbers.split(",").includes(MY_NUMBER);
+  if (!actions.some(usesMe)) return actions;
+  const number = mine?.trim();
+  if (!number) return null;
+  return actions.map((a) =>
+    a.action === "SimpleTransfer" ? { ...a, numbers: a.numbers.split(",").map((n) => (n === MY_NUMBER ? number : n)).join(",") } : a,
+  );
+}
+
+/** What a Call Interactive request tells the rules. */
+interface RuleRequest {
+  caller: string | null;
+  /** `CalledDID`, `CalledNumber`, `CalledExtension`: a `called` pattern may match any. */
+  called: Array<string | null>;
+  /** Local time of day in minutes. */
+  at: number;
+}
+
+/** The first enabled rule whose conditions all hold, with its position; `spokeWithin(number)` is ms since the last conversation. */
+function firstMatch(rules: Rule[], request: RuleRequest, sinceSpoke: (number: string) => number | null): [number, Rule] | null {
+  const holds = (rule: Rule) => {
+    const { caller, called, time, spokeWithinDays } = rule.when;
+    if (caller && !(request.caller !== null && patternMatches(caller, request.caller))) return false;
+    if (called && !request.called.some((n) => n !== null && patternMatches(called, n))) return false;
+    if (time) {
+      const [from, to] = [minutesOf(time.from) ?? 0, minutesOf(time.to) ?? 0];
+      const inside = from <= to ? from <= request.at && request.at < to : request.at >= from || request.at < to;
+      if (!inside) return false;
+    }
+    if (spokeWithinDays != null) {
+      const since = request.caller === null ? null : sinceSpoke(request.caller);
+      if (since === null || since > spokeWithinDays * 86_400_000) return false;
+    }
+    return true;
+  };
+  const i = rules.findIndex((rule) => rule.enabled && holds(rule));
+  const rule = rules[i];
+  return rule ? [i, rule] : null;
+}
+
+/** The sentence when a matching rule transfers to `{me}` and the agent's number is unknown. */
+const NO_NUMBER_FOR_ME = "it transfers to {me}, but your phone number is not known yet: sign in, or set the number for transfers";
+
+function xmlEscape(text: string): string {
+  const entities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+  return text.replace(/[&<>"']/g, (c) => entities[c] ?? c);
+}
+
+/** One action as the backend writes it: attributes in the vendor's order, text on the element's line. */
+function actionXml(a: Action): string {
+  const tag = (name: string, attrs: Array<[string, string | null | undefined]>, text?: string) => {
+    const written = attrs.filter((kv): kv is [string, string] => kv[1] != null).map(([k, v]) => ` ${k}="${xmlEscape(v)}"`);
+    return text === undefined ? `<${name}${written.join("")}/>` : `<${name}${written.join("")}>${xmlEscape(text)}</${name}>`;
+  };
+  switch (a.action) {
+    case "Hangup":
+      return tag("Hangup", []);
+    case "Pause":
+      return tag("Pause", [["length", a.length]]);
+    case "SetVar":
+      return tag("SetVar", [["name", a.name]], a.value);
+    case "Jump":
+      return tag("Jump", [["context", a.context], ["option", a.option]]);
+    case "SetCaller":
+      return tag("SetCaller", [["name", a.name], ["number", a.number]]);
+    case "PlaySound":
+      return tag("PlaySound", [["where", a.where], ["digitvar", a.digitvar]], a.file);
+    case "SimpleTransfer":
+      return tag(
+        "SimpleTransfer",
+        [["final", a.final ? null : "no"], ["timeout", a.timeout], ["early_media", a.early_media ? "True" : null]],
+        a.numbers,
+      );
+  }
+}
+
+/** The XML document the PBX gets for `actions` (already checked), exactly as the backend writes it. */
+export function answerXml(actions: Action[]): string {
+  const declaration = '<?xml version="1.0" encoding="UTF-8"?>\n';
+  if (actions.length === 0) return `${declaration}<Response/>\n`;
+  return `${declaration}<Response>\n${actions.map((a) => `    ${actionXml(a)}\n`).join("")}</Response>\n`;
+}
+
+/** An action in a few words, as the desk describes it on the pop (`SimpleTransfer 4012`). */
+function describeAction(a: Action): string {
+  switch (a.action) {
+    case "Hangup":
+      return "Hangup";
+    case "Pause":
+      return `Pause ${a.length ?? "10"}s`;
+    case "SetVar":
+      return `SetVar ${a.name} = ${a.value}`;
+    case "Jump":
+      return `Jump to ${a.context}/${a.option}`;
+    case "SetCaller":
+      return `SetCaller ${a.name} ${a.number}`;
+    case "PlaySound":
+      return `PlaySound ${a.file}`;
+    case "SimpleTransfer":
+      return `SimpleTransfer ${a.numbers}`;
+  }
+}
+
+/** `address:port` as the desk's `SocketAddr` parse takes it: IPv4 or `[IPv6]`, and a port. */
+function isSocketAddress(text: string): boolean {
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([0-9A-Fa-f:.]+)\]):(\d{1,5})$/.exec(text);
+  if (!m) return false;
+  const ipv4Ok = m[1] === undefined || m[1].split(".").every((o) => Number(o) <= 255);
+  return ipv4Ok && Number(m[3]) <= 65_535;
+}
+
+/** A new secret path token: 32 letters and digits, as the desk generates. */
+function newToken(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from({ length: 32 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join("");
+}
+
+/** What the PBX tells about a caller, for {@link FakeBackend.popIvr}; what is left out is absent. */
+export interface IvrCaller {
+  /** The PBX's `CallID`; a fresh one when left out. */
+  callId?: string;
+  callerNumber: string | null;
+  callerName?: string | null;
+  called?: string | null;
+  ivr?: string | null;
+  /** When it arrived; now when left out. */
+  atMs?: number;
+  viaRelay?: boolean;
+  /** What the app answered; when left out, what the saved rules give (none through the relay). */
+  answer?: IvrAnswer | null;
+}
+
+/** The demo agent's phone line (what `{me}` stands for in the demo). */
+const DEMO_LINE = "40038";
+
+/** Local time of day, in minutes, at `ms`. */
+function localMinutes(ms: number): number {
+  const d = new Date(ms);
+  return d.getHours() * 60 + d.getMinutes();
 }
 
 /** The demo agent the fake signs in, like the embedded demo of the real app. */
@@ -300,6 +644,14 @@ export class FakeBackend implements Backend {
   #recordingBusy = false;
   /** The recording audit log, oldest first. */
   readonly #audit: AuditEntry[] = [];
+  /** The caller the IVR announced last, until dismissed (kept across sign-out, as on the desk). */
+  #ivr: IvrPop | null = null;
+  /** The Call Interactive server's secret path token, made when it first starts. */
+  #token: string | null = null;
+  /** The phone number of this session, which `{me}` stands for unless a transfer number is set. */
+  #sessionPhone: string | null = null;
+  /** Numbers the pops' call ids. */
+  #popSeq = 0;
 
   constructor(
     init: {
@@ -313,7 +665,16 @@ export class FakeBackend implements Backend {
     } = {},
   ) {
     // The demo's deployment records through ODFS (its own, with its own secret).
-    this.currentSettings = init.settings ?? (init.scripted ? { ...DEFAULT_SETTINGS, recordingPath: "odfs" } : DEFAULT_SETTINGS);
+    // The demo also runs a Call Interactive server with the demo's rules, as the desk's does.
+    this.currentSettings =
+      init.settings ??
+      (init.scripted
+        ? {
+            ...DEFAULT_SETTINGS,
+            recordingPath: "odfs",
+            callInteractive: interactiveView({ enabled: true, rules: DEMO_RULES }, { status: { state: "listening", address: DEFAULT_LISTEN } }),
+          }
+        : DEFAULT_SETTINGS);
     this.#savedAccount = this.currentSettings.passwordSaved
       ? keychainAccount(this.currentSettings.gatewayUrl, this.currentSettings.agentId)
       : null;
@@ -326,6 +687,8 @@ export class FakeBackend implements Backend {
     const demo = this.#scripted || (init.snapshot?.session.demo ?? false);
     this.#unavailable = demo || this.currentSettings.callDataKeySaved ? null : NO_KEY;
     this.#setUpRecording(demo);
+    if (this.#scripted) this.#sessionPhone = DEMO_LINE;
+    this.#refreshMyNumber();
     this.current = this.#complete(init.snapshot ?? deskSnapshot());
     if (this.#scripted) {
       this.#seedHistory();
@@ -371,6 +734,8 @@ export class FakeBackend implements Backend {
         phoneNumber: form.phoneNumber,
         passwordSaved: this.#savedAccount !== null && this.#savedAccount === keychainAccount(form.gatewayUrl, remembered),
       };
+      this.#sessionPhone = form.phoneNumber.trim() || null;
+      this.#refreshMyNumber();
       return this.#publish(
         deskSnapshot({
           phase: "signedIn",
@@ -386,6 +751,8 @@ export class FakeBackend implements Backend {
   signOut(): Promise<DeskSnapshot> {
     return this.#invoke("signOut", [], () => {
       this.#stopDemo();
+      this.#sessionPhone = null;
+      this.#refreshMyNumber();
       this.emit(deskSnapshot());
       return this.current;
     });
@@ -395,6 +762,8 @@ export class FakeBackend implements Backend {
     return this.#invoke("startDemo", [], () => {
       this.#unavailable = null;
       this.#setUpRecording(true);
+      this.#sessionPhone = DEMO_LINE;
+      this.#refreshMyNumber();
       if (this.#scripted) this.#playDemo();
       else this.#publish(deskSnapshot(DEMO_SESSION));
       return this.current;
@@ -503,12 +872,16 @@ export class FakeBackend implements Backend {
 
   /** The calls that reached the card, newest first (at most 200), with their notes. */
   callHistory(): Promise<HistoryCall[]> {
-    return this.#invoke("callHistory", [], () =>
-      [...this.#history.values()]
-        .sort((a, b) => b.offeredAtMs - a.offeredAtMs)
-        .slice(0, HISTORY_CALLS)
-        .map((c) => ({ ...c, notes: [...(this.#notes.get(c.callId) ?? [])] })),
-    );
+    return this.#invoke("callHistory", [], () => this.#historyWhere(() => true, HISTORY_CALLS));
+  }
+
+  /** The calls `keep` keeps, newest first, at most `limit`, with their notes. */
+  #historyWhere(keep: (call: Omit<HistoryCall, "notes">) => boolean, limit: number): HistoryCall[] {
+    return [...this.#history.values()]
+      .filter(keep)
+      .sort((a, b) => b.offeredAtMs - a.offeredAtMs)
+      .slice(0, limit)
+      .map((c) => ({ ...c, notes: [...(this.#notes.get(c.callId) ?? [])] }));
   }
 
   /**
@@ -640,9 +1013,164 @@ export class FakeBackend implements Backend {
     });
   }
 
+  /**
+   * Checks the settings as the desk does (each rule, the listen address, the transfer number) and
+   * saves them trimmed; the "server" then listens where they say (a port below 1024 fails, as an
+   * unprivileged program's would), or is off.
+   */
+  saveCallInteractive(settings: InteractiveSettings): Promise<SettingsView> {
+    return this.#invoke("saveCallInteractive", [settings], () => {
+      const wrongRule = checkRules(settings.rules);
+      if (wrongRule) throw wrongRule;
+      const listen = settings.listen?.trim() || null;
+      if (listen !== null && !isSocketAddress(listen)) {
+        throw refusal(`"${listen}" is not an address to listen on; write it as 0.0.0.0:8095 (address:port)`);
+      }
+      const transferNumber = settings.transferNumber?.trim() || null;
+      if (transferNumber !== null && ([...transferNumber].length > 32 || /[\s,]/.test(transferNumber))) {
+        throw refusal(`"${transferNumber}" is not one number for transfers: no spaces or commas, at most 32 characters`);
+      }
+      const saved: InteractiveSettings = { ...settings, listen, transferNumber, relayUrl: settings.relayUrl?.trim() || null };
+      this.currentSettings = {
+        ...this.currentSettings,
+        callInteractive: { ...this.currentSettings.callInteractive, settings: saved, status: this.#start(saved) },
+      };
+      this.#refreshMyNumber();
+      return this.currentSettings;
+    });
+  }
+
+  /** The XML the first matching rule gives a sample call, checked and written as the desk does. */
+  previewCallInteractive(rules: Rule[], sample: SampleCall): Promise<Preview> {
+    return this.#invoke("previewCallInteractive", [rules, sample], () => {
+      const wrongRule = checkRules(rules);
+      if (wrongRule) throw wrongRule;
+      const atText = sample.at.trim();
+      const at = atText === "" ? localMinutes(Date.now()) : minutesOf(atText);
+      if (at === null) throw refusal(`${JSON.stringify(atText)} is not a time of day: write it as HH:MM, from 00:00 to 23:59`);
+      const called = sample.called.trim() || null;
+      const match = firstMatch(rules, { caller: sample.caller.trim() || null, called: [called], at }, (n) => this.#sinceSpoke(n));
+      if (!match) return { rule: null, xml: answerXml([]) };
+      const [position, rule] = match;
+      const actions = withMyNumber(rule.actions, this.currentSettings.callInteractive.myNumber);
+      if (!actions) throw ruleError(position, rule, NO_NUMBER_FOR_ME);
+      return { rule: position, xml: answerXml(actions) };
+    });
+  }
+
+  /** `http://<LAN address or the bound one>:<port>/ci/<token>`, while the server listens. */
+  callInteractiveAddress(): Promise<string> {
+    return this.#invoke("callInteractiveAddress", [], () => {
+      const { status } = this.currentSettings.callInteractive;
+      if (status.state === "failed") throw refusal(`The server is not running: ${status.reason}`);
+      if (status.state !== "listening") throw refusal("Turn Call Interactive on first");
+      this.#token ??= newToken();
+      const colon = status.address.lastIndexOf(":");
+      const host = status.address.slice(0, colon);
+      const reachable = host === "0.0.0.0" || host === "[::]" ? LAN_ADDRESS : host;
+      return `http://${reachable}${status.address.slice(colon)}/ci/${this.#token}`;
+    });
+  }
+
+  /** A new token: the server restarts with it, and the old address stops working. */
+  renewCallInteractiveToken(): Promise<SettingsView> {
+    return this.#invoke("renewCallInteractiveToken", [], () => {
+      const { settings } = this.currentSettings.callInteractive;
+      if (!settings.enabled) throw refusal("Turn Call Interactive on first");
+      this.#token = newToken();
+      this.currentSettings = {
+        ...this.currentSettings,
+        callInteractive: { ...this.currentSettings.callInteractive, status: this.#start(settings) },
+      };
+      return this.currentSettings;
+    });
+  }
+
+  /** Takes the pop of `callId` off the screen; a newer pop (another call id) stays. */
+  dismissIvrPop(callId: string): Promise<DeskSnapshot> {
+    return this.#invoke("dismissIvrPop", [callId], () => {
+      if (this.#ivr?.callId !== callId) return this.current;
+      this.#ivr = null;
+      return this.#change({}, this.current.call);
+    });
+  }
+
+  /**
+   * A caller reaches the IVR (for tests and the scripted demo), as the desk pops one: with the
+   * agent's latest calls with that number and, unless `caller.answer` says otherwise, what the
+   * saved rules answer. It replaces any earlier pop, and is published at once.
+   */
+  popIvr(caller: IvrCaller): DeskSnapshot {
+    const number = caller.callerNumber;
+    const viaRelay = caller.viaRelay ?? false;
+    const atMs = caller.atMs ?? Date.now();
+    const pastCalls =
+      number === null ? [] : this.#historyWhere((c) => sameNumber(c.caller, number) || sameNumber(c.callee, number), POP_HISTORY);
+    const called = caller.called ?? null;
+    const ivr = caller.ivr ?? null;
+    const answer =
+      caller.answer !== undefined
+        ? caller.answer
+        : viaRelay
+          ? null
+          : this.#answer({ caller: number, called: [called, ivr], at: localMinutes(atMs) });
+    this.#ivr = {
+      callId: caller.callId ?? `${Math.floor(atMs / 1000)}.${++this.#popSeq}`,
+      callerNumber: number,
+      callerName: caller.callerName ?? null,
+      called,
+      ivr,
+      atMs,
+      viaRelay,
+      answer,
+      pastCalls,
+    };
+    return this.#change({}, this.current.call);
+  }
+
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void> {
     this.#listeners.add(cb);
     return Promise.resolve(() => this.#listeners.delete(cb));
+  }
+
+  /** What the saved rules answer `request`, as the desk shows it on the pop. */
+  #answer(request: RuleRequest): IvrAnswer {
+    const { settings, myNumber } = this.currentSettings.callInteractive;
+    const match = firstMatch(settings.rules, request, (n) => this.#sinceSpoke(n));
+    if (!match) return { rule: null, actions: [], problem: null };
+    const [position, rule] = match;
+    const label = `${position + 1}. ${rule.name}`;
+    const actions = withMyNumber(rule.actions, myNumber);
+    const problem = actions ? actionsProblem(actions) : NO_NUMBER_FOR_ME;
+    if (problem !== null) return { rule: label, actions: [], problem: ruleError(position, rule, problem).message };
+    return { rule: label, actions: (actions ?? []).map(describeAction), problem: null };
+  }
+
+  /** How long ago (ms) the agent last spoke with `number`, from the history; `null`: never. */
+  #sinceSpoke(number: string): number | null {
+    const ends = [...this.#history.values()]
+      .filter((c) => c.answeredAtMs !== null && (sameNumber(c.caller, number) || sameNumber(c.callee, number)))
+      .map((c) => c.endedAtMs ?? c.answeredAtMs ?? 0);
+    return ends.length ? Math.max(0, Date.now() - Math.max(...ends)) : null;
+  }
+
+  /** Starts (or stops) the "server" for `settings`, and says how that went. */
+  #start(settings: InteractiveSettings): InteractiveView["status"] {
+    if (!settings.enabled) return { state: "off" };
+    this.#token ??= newToken();
+    const address = settings.listen ?? DEFAULT_LISTEN;
+    const port = Number(address.slice(address.lastIndexOf(":") + 1));
+    if (port < 1024) {
+      return { state: "failed", reason: `This computer does not allow listening on port ${port}; choose a port above 1023` };
+    }
+    return { state: "listening", address };
+  }
+
+  /** The number `{me}` stands for, as the desk works it out: the transfer number, else the session's, else the last used. */
+  #refreshMyNumber(): void {
+    const ci = this.currentSettings.callInteractive;
+    const myNumber = ci.settings.transferNumber?.trim() || this.#sessionPhone || this.currentSettings.phoneNumber?.trim() || null;
+    if (myNumber !== ci.myNumber) this.currentSettings = { ...this.currentSettings, callInteractive: { ...ci, myNumber } };
   }
 
   #invoke<T>(method: Method, args: unknown[], effect: () => T | Promise<T>): Promise<T> {
@@ -656,9 +1184,10 @@ export class FakeBackend implements Backend {
     }
   }
 
-  /** `snapshot` with the fake's notes and recording of its call, where it carries none. */
+  /** `snapshot` with the fake's notes and recording of its call, and its pop, where it carries none. */
   #complete(snapshot: DeskSnapshot): DeskSnapshot {
-    const withNotes = this.#withNotes(snapshot);
+    if (snapshot.ivr) this.#ivr = snapshot.ivr;
+    const withNotes = this.#withNotes(snapshot.ivr ? snapshot : { ...snapshot, ivr: this.#ivr });
     if (withNotes.recording) {
       this.#recording = withNotes.recording;
       return withNotes;
@@ -860,13 +1389,19 @@ export class FakeBackend implements Backend {
 
   /** A demo call rings; unless the agent answers first, it is answered for them after 6 s. */
   #ring(): void {
-    const callers = ["+74951234567", "+78123334455", "+79161112233"];
+    // The second caller is one from the seeded history: the pop shows their earlier call.
+    const callers = [
+      ["+74951234567", "Иван Петров"],
+      ["+74959876543", "Мария Иванова"],
+      ["+79161112233", "Алексей Кузнецов"],
+    ] as const;
     const now = Date.now();
     const seq = ++this.#seq;
+    const [caller, name] = callers[seq % callers.length] ?? callers[0];
     const call: CallView = {
       callId: `${Math.floor(now / 1000)}-${String(seq).padStart(4, "0")}`,
-      caller: callers[seq % callers.length] ?? "",
-      callee: "40038",
+      caller,
+      callee: DEMO_LINE,
       direction: "inbound",
       state: "ringing",
       offeredAtMs: now,
@@ -875,6 +1410,10 @@ export class FakeBackend implements Backend {
       endedBy: null,
       actions: NO_ACTIONS,
     };
+    // As in the desk's demo, the caller passes the PBX's IVR first (when the server runs).
+    if (this.currentSettings.callInteractive.status.state === "listening") {
+      this.popIvr({ callId: `ivr-${call.callId}`, callerNumber: caller, callerName: name, called: "74950001122", ivr: "0003*001" });
+    }
     this.#publish(deskSnapshot({ ...DEMO_SESSION, agentState: "ready" }, call));
     this.#at(6_000, () => {
       const current = this.current.call;

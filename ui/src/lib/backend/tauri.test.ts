@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { DeskSnapshot, SignInForm } from "./generated";
+import type { DeskSnapshot, InteractiveSettings, Rule, SampleCall, SignInForm } from "./generated";
 import { call, TauriBackend } from "./tauri";
 
 const { invoke, listen } = vi.hoisted(() => ({ invoke: vi.fn(), listen: vi.fn() }));
@@ -7,6 +7,17 @@ vi.mock("@tauri-apps/api/core", () => ({ invoke }));
 vi.mock("@tauri-apps/api/event", () => ({ listen }));
 
 const form: SignInForm = { gatewayUrl: "https://cc.example.com:8043", agentId: "1001", password: "pw", phoneNumber: "40038", remember: false, force: false };
+
+const rules: Rule[] = [
+  {
+    name: "Back to me",
+    enabled: true,
+    when: { spokeWithinDays: 7 },
+    actions: [{ action: "SimpleTransfer", numbers: "{me}", final: true, early_media: false }],
+  },
+];
+const interactive: InteractiveSettings = { enabled: true, listen: "0.0.0.0:8095", rules, transferNumber: null, relayUrl: null };
+const sample: SampleCall = { caller: "+74951234567", called: "74950001122", at: "10:30" };
 
 beforeEach(() => {
   invoke.mockReset();
@@ -71,6 +82,11 @@ describe("TauriBackend", () => {
     await backend.exportRecordingAudit();
     await backend.setOdfsSecret("odfs-secret");
     await backend.forgetOdfsSecret();
+    await backend.saveCallInteractive(interactive);
+    await backend.previewCallInteractive(rules, sample);
+    await backend.callInteractiveAddress();
+    await backend.renewCallInteractiveToken();
+    await backend.dismissIvrPop("ivr-1");
     expect(invoke.mock.calls).toEqual([
       ["get_snapshot", {}],
       ["sign_in", { form }],
@@ -94,6 +110,11 @@ describe("TauriBackend", () => {
       ["export_recording_audit", {}],
       ["set_odfs_secret", { secret: "odfs-secret" }],
       ["forget_odfs_secret", {}],
+      ["save_call_interactive", { settings: interactive }],
+      ["preview_call_interactive", { rules, sample }],
+      ["call_interactive_address", {}],
+      ["renew_call_interactive_token", {}],
+      ["dismiss_ivr_pop", { callId: "ivr-1" }],
     ]);
   });
 

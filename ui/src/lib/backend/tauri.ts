@@ -2,7 +2,17 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { toIpcError, type Backend } from "./backend";
-import { EVENTS, type Commands, type DeskSnapshot, type Language, type SignInForm, type StateChoice } from "./generated";
+import {
+  EVENTS,
+  type Commands,
+  type DeskSnapshot,
+  type InteractiveSettings,
+  type Language,
+  type Rule,
+  type SampleCall,
+  type SignInForm,
+  type StateChoice,
+} from "./generated";
 
 /** Invokes one command; whatever it rejects with comes out as an `IpcError`. */
 export async function call<K extends keyof Commands>(
@@ -82,6 +92,21 @@ export class TauriBackend implements Backend {
   }
   forgetOdfsSecret() {
     return call("forget_odfs_secret", {});
+  }
+  saveCallInteractive(settings: InteractiveSettings) {
+    return call("save_call_interactive", { settings });
+  }
+  previewCallInteractive(rules: Rule[], sample: SampleCall) {
+    return call("preview_call_interactive", { rules, sample });
+  }
+  callInteractiveAddress() {
+    return call("call_interactive_address", {});
+  }
+  renewCallInteractiveToken() {
+    return call("renew_call_interactive_token", {});
+  }
+  dismissIvrPop(callId: string) {
+    return call("dismiss_ivr_pop", { callId });
   }
   onSnapshot(cb: (snapshot: DeskSnapshot) => void) {
     return listen<DeskSnapshot>(EVENTS.snapshot, (event) => cb(event.payload));
