@@ -416,3 +416,57 @@ async fn the_global_hotkey_starts_recording() {
     app.shot("demo-recording-and-note").await;
     app.close().await;
 }
+
+/// Telphin Call Interactive in the real window. The app runs the server from its settings with a
+/// "route back to me" rule; the agent talks with a caller through the gateway, then the same
+/// caller (the PBX writes the number its own way, the name in Cyrillic) reaches the IVR: the
+/// simulated PBX gets `SimpleTransfer` to the agent's number, and the window pops the caller with
+/// the earlier call.
+#[tokio::test]
+async fn an_ivr_caller_is_popped_and_routed_back_to_the_agent() {
+    let sim = Sim::start(&["296:pw-296"]).await;
+    let port = e2e::free_port();
+    let settings = json!({"callInteractive": {
+        "enabled": true,
+        "listen": format!("127.0.0.1:{port}"),
+        "rules": [{"name": "Back to me", "when": {"spokeWithinDays": 7},
+                   "actions": [{"action": "SimpleTransfer", "numbers": "{me}", "timeout": "20"}]}]
+    }});
+    let app = App::launch_with_settings(settings).await;
+    sign_in(&app, &sim.gateway_url, "296", "pw-296", "40044").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    sim.play_call(296, json!({"caller": "+7 495 222-33-44", "called": "40044", "ringMs": 500, "talkMs": 1500})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
+
+    // The address for the PBX, as the person configuring it reads it from Settings.
+    app.click("#open-settings").await;
+    app.wait_attr("[data-testid=ci-status]", "data-state", "listening", PATIENCE).await;
+    app.click("[data-testid=ci-show-address]").await;
+    let address = app.wait_prop_filled("[data-testid=ci-address]", "value", PATIENCE).await;
+    assert!(address.starts_with(&format!("http://127.0.0.1:{port}/ci/")), "{address}");
+    app.shot("ivr-settings").await;
+    app.click("#close-settings").await;
+
+    let answer = e2e::pbx(&address, &["--caller", "84952223344", "--name", "Мария Иванова", "--did", "74950001122"]).await;
+    let transfer = answer["actions"].as_array().and_then(|a| a.first()).cloned().unwrap_or_default();
+    assert_eq!(transfer["action"], "SimpleTransfer", "{answer}");
+    assert_eq!(transfer["numbers"], json!(["40044"]), "{answer}");
+
+    app.wait_attr("[data-testid=ivr-pop]", "data-caller", "84952223344", PATIENCE).await;
+    assert_eq!(app.wait_text("[data-testid=ivr-caller-name]", PATIENCE).await, "Мария Иванова");
+    app.wait_text_containing("[data-testid=ivr-answer]", "40044", PATIENCE).await;
+    app.wait_text("[data-testid=ivr-past-call]", PATIENCE).await;
+    app.shot("ivr-pop").await;
+
+    // A stranger gets an empty answer: the IVR carries on as configured.
+    let answer = e2e::pbx(&address, &["--caller", "+15550001111", "--post"]).await;
+    assert_eq!(answer["actions"], json!([]), "{answer}");
+    app.wait_attr("[data-testid=ivr-pop]", "data-caller", "+15550001111", PATIENCE).await;
+    app.click("[data-testid=ivr-dismiss]").await;
+    let gone = Instant::now();
+    while app.client.find(fantoccini::Locator::Css("[data-testid=ivr-pop]")).await.is_ok() {
+        assert!(gone.elapsed() < PATIENCE, "the dismissed pop stayed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.close().await;
+}

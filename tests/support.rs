@@ -37,7 +37,8 @@ pub fn shots_dir() -> PathBuf {
 /// How long opening a WebDriver session (starting the app) may take.
 const SESSION_PATIENCE: Duration = Duration::from_secs(45);
 
-fn free_port() -> u16 {
+/// A TCP port free on loopback now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
@@ -59,6 +60,23 @@ impl Drop for Proc {
         }
         let _ = self.0.start_kill();
     }
+}
+
+/// Sends one Call Interactive request as the simulated Telphin PBX does (`sidekick-sim pbx`) to
+/// `url` with the extra `args`, and returns the answer it parsed and checked (one JSON object),
+/// or panics with what the simulator found wrong.
+pub async fn pbx(url: &str, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(bin("sidekick-sim"))
+        .arg("pbx")
+        .arg("--url")
+        .arg(url)
+        .args(args)
+        .output()
+        .await
+        .expect("run sidekick-sim pbx");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the PBX found the answer wrong: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("sidekick-sim pbx printed {stdout:?}: {e}"))
 }
 
 /// A running `sidekick-sim`.
@@ -281,6 +299,21 @@ impl App {
         }
         self.shot("timeout").await;
         panic!("{css}[{attr}] never became {value:?} within {timeout:?} (last: {last:?})");
+    }
+
+    /// Waits until `css` matches an element whose DOM property `prop` is not empty; returns it.
+    pub async fn wait_prop_filled(&self, css: &str, prop: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if let Some(value) = el.prop(prop).await.ok().flatten().filter(|v| !v.is_empty()) {
+                    return value;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.shot("timeout").await;
+        panic!("{css}.{prop} stayed empty for {timeout:?}");
     }
 
     /// Waits until `css` matches an element whose DOM property `prop` equals `value`.
