@@ -470,3 +470,44 @@ async fn an_ivr_caller_is_popped_and_routed_back_to_the_agent() {
     }
     app.close().await;
 }
+
+/// A cloud PBX through the headless relay: the app is given the relay's address in Settings and its
+/// key in the write-only field, connects, and the caller the relay answers (from its own rules)
+/// pops up in the window marked as coming through the relay.
+#[tokio::test]
+async fn a_caller_answered_by_the_relay_pops_up_in_the_app() {
+    let key = "relay-key-for-the-e2e-0123";
+    let rules = json!([{"name": "Russian menu", "when": {"caller": {"prefix": "+7"}},
+                        "actions": [{"action": "SetVar", "name": "lang", "value": "ru"}]}]);
+    let relay = e2e::Relay::start("pbx-token-for-the-e2e-0123", key, rules).await;
+    let app = App::launch_with_settings(json!({})).await;
+
+    // Signed out: a relay's pops reach the window all the same.
+    app.wait_prop_filled("#open-settings", "id", PATIENCE).await;
+    app.click("#open-settings").await;
+    app.wait_attr("[data-testid=ci-relay-status]", "data-state", "off", PATIENCE).await;
+    app.fill("[data-testid=ci-relay-url]", &relay.pops_url).await;
+    app.click("[data-testid=ci-save]").await;
+    app.wait_attr("[data-testid=ci-save-state]", "data-state", "saved", PATIENCE).await;
+    app.wait_attr("[data-testid=ci-relay-status]", "data-state", "noKey", PATIENCE).await;
+    app.fill("#relay-key", key).await;
+    app.click("#save-relay-key").await;
+    app.wait_attr("[data-testid=settings-relay-key]", "data-saved", "true", PATIENCE).await;
+    app.wait_attr("[data-testid=ci-relay-status]", "data-state", "connected", PATIENCE).await;
+    let field = app.client.find(fantoccini::Locator::Css("#relay-key")).await.expect("the relay key field");
+    assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(""), "the key leaves the field once saved");
+    app.client
+        .execute("document.querySelector('[data-testid=ci-relay-status]').scrollIntoView({block: 'center'})", vec![])
+        .await
+        .expect("scroll to the relay's status");
+    app.shot("relay-settings").await;
+    app.click("#close-settings").await;
+
+    let answer = e2e::pbx(&relay.pbx_url, &["--caller", "+74952223344", "--name", "Мария Иванова"]).await;
+    assert_eq!(answer["actions"], json!([{"action": "SetVar", "name": "lang", "value": "ru"}]), "{answer}");
+    app.wait_attr("[data-testid=ivr-pop]", "data-caller", "+74952223344", PATIENCE).await;
+    assert_eq!(app.wait_text("[data-testid=ivr-caller-name]", PATIENCE).await, "Мария Иванова");
+    app.wait_text_containing("[data-testid=ivr-route]", "via relay", PATIENCE).await;
+    app.shot("relay-pop").await;
+    app.close().await;
+}

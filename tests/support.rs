@@ -79,6 +79,49 @@ pub async fn pbx(url: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("sidekick-sim pbx printed {stdout:?}: {e}"))
 }
 
+/// A running headless relay (`sidekick relay`, the app's own binary with no window).
+pub struct Relay {
+    /// Where the apps connect for screen pops (`ws://127.0.0.1:<port>/pops`).
+    pub pops_url: String,
+    /// The PBX's URL, token included.
+    pub pbx_url: String,
+    _proc: Proc,
+}
+
+impl Relay {
+    /// Starts the relay on a free loopback port with `token` for the PBX, `key` for the apps, and
+    /// `rules` (the app's rule JSON) written to a file.
+    pub async fn start(token: &str, key: &str, rules: serde_json::Value) -> Relay {
+        let dir = std::env::temp_dir().join(format!("sidekick-e2e-relay-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("relay temp dir");
+        let rules_file = dir.join("rules.json");
+        std::fs::write(&rules_file, rules.to_string()).expect("write the relay's rules");
+        let port = free_port();
+        let mut child = Command::new(bin("sidekick"))
+            .args(["relay", "--listen", &format!("127.0.0.1:{port}"), "--rules"])
+            .arg(&rules_file)
+            .env("SIDEKICK_CI_TOKEN", token)
+            .env("SIDEKICK_RELAY_KEY", key)
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn sidekick relay");
+        let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("the relay said it listens in time")
+            .expect("read the relay's output")
+            .unwrap_or_default();
+        assert!(line.starts_with("sidekick relay listening on"), "{line}");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Relay {
+            pops_url: format!("ws://127.0.0.1:{port}/pops"),
+            pbx_url: format!("http://127.0.0.1:{port}/ci/{token}"),
+            _proc: Proc(child),
+        }
+    }
+}
+
 /// A running `sidekick-sim`.
 pub struct Sim {
     /// Base URL of its CC-Gateway.

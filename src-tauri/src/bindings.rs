@@ -7,7 +7,9 @@
 use sidekick_desk::notes::{CallNotes, Delivery, HistoryCall, NoteView};
 use sidekick_desk::recording::audit::{AuditAction, AuditOutcome};
 use sidekick_desk::recording::{AuditEntry, RecordingPath, RecordingState, RecordingView};
-use sidekick_desk::interactive::{InteractiveSettings, InteractiveView, IvrAnswer, IvrPop, SampleCall, ServerStatus};
+use sidekick_desk::interactive::{
+    InteractiveSettings, InteractiveView, IvrAnswer, IvrPop, RelayConnection, SampleCall, ServerStatus,
+};
 use sidekick_desk::*;
 use sidekick_interactive::rules::{Conditions, NumberPattern, Preview, Rule, TimeOfDay, TimeWindow};
 use sidekick_interactive::Action;
@@ -107,6 +109,7 @@ pub fn typescript() -> String {
         SampleCall::decl(),
         IvrPop::decl(),
         IvrAnswer::decl(),
+        RelayConnection::decl(),
         Rule::decl(),
         Conditions::decl(),
         NumberPattern::decl(),

@@ -2,6 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod cli;
+mod relay_cli;
 
 use std::process::ExitCode;
 
@@ -11,6 +12,10 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|arg| arg == "calldata") {
         return cli::calldata(args);
+    }
+    // `sidekick relay …` is the headless Call Interactive relay, for a server with no display.
+    if args.get(1).is_some_and(|arg| arg == "relay") {
+        return relay_cli::relay(args);
     }
     sidekick_lib::run();
     ExitCode::SUCCESS

@@ -183,6 +183,7 @@ fn signed_out() -> DeskSnapshot {
         notes: None,
         recording: None,
         ivr: None,
+        relay: None,
     }
 }
 
@@ -576,7 +577,7 @@ impl Desk {
             r.take();
         }
         // A pop from the IVR is about a caller, not the session: it stays.
-        self.update(|s| *s = DeskSnapshot { revision: s.revision, ivr: s.ivr.take(), ..signed_out() });
+        self.update(|s| *s = DeskSnapshot { revision: s.revision, ivr: s.ivr.take(), relay: s.relay.take(), ..signed_out() });
         Ok(self.snapshot())
     }
 

@@ -23,6 +23,9 @@ pub struct DeskSnapshot {
     pub recording: Option<crate::recording::RecordingView>,
     /// The caller the PBX's IVR announced last (Call Interactive), until dismissed.
     pub ivr: Option<crate::interactive::IvrPop>,
+    /// The connection to the Call Interactive relay; `None` when no relay is configured (or it
+    /// has no key).
+    pub relay: Option<crate::interactive::RelayConnection>,
 }
 
 /// Where the sign-in stands.

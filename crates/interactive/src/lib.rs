@@ -17,6 +17,9 @@
 //! - [`server`]: the axum endpoint `GET|POST /ci/{token}` — token, rate limit, time budget,
 //!   screen pop — around an injected [`Decider`] and [`ScreenPop`] sink.
 //! - [`token`]: the secret path segment; `rate_limit`: the per-source token bucket.
+//! - [`relay`]: `sidekick relay`, for a cloud PBX that cannot reach the desktops. It answers from
+//!   a rules file and forwards screen pops to the apps over an authenticated WebSocket. It also
+//!   holds the app's client for that WebSocket.
 //!
 //! This crate knows nothing of the desk or of Tauri: the app supplies the decider (its rules,
 //! clock and call history) and takes the screen pops.
@@ -26,14 +29,16 @@ pub mod action;
 mod rate_limit;
 pub mod request;
 pub mod response;
+pub mod relay;
 pub mod rules;
 pub mod server;
 pub mod token;
 
 pub use action::{Action, ActionError};
 pub use rate_limit::{RateLimit, MAX_SOURCES};
+pub use relay::{relay_router, RelayClient, RelayHub, RelayRules, RelayStatus};
 pub use request::{CallInteractiveRequest, EventType, RequestError};
 pub use response::{Response, ResponseError, MAX_ACTIONS};
-pub use rules::{MY_NUMBER};
+pub use rules::MY_NUMBER;
 pub use server::{router, serve, DecideError, DecideFuture, Decider, InteractiveState, ScreenPop, ServerConfig};
 pub use token::{AccessToken, TokenError};

@@ -405,6 +405,14 @@ pub enum RuleProblem {
     /// A transfer to `{me}` when the agent's number is not known.
     #[error("it transfers to {{me}}, but your phone number is not known yet: sign in, or set the number for transfers")]
     NoNumberForMe,
+    /// `spokeWithinDays` in the rules of a relay, which keeps no agent's call history
+    /// ([`validate_for_relay`](crate::relay::validate_for_relay)).
+    #[error("\"spoke with me within\" needs an agent's call history, which a relay does not have (it answers for every agent): remove the condition or keep the rule in the app")]
+    HistoryOnRelay,
+    /// A transfer to `{me}` in the rules of a relay, which answers for many agents
+    /// ([`validate_for_relay`](crate::relay::validate_for_relay)).
+    #[error("it transfers to {{me}}, but a relay answers for every agent and has no number of its own: write the number to transfer to")]
+    MyNumberOnRelay,
 }
 
 impl Rule {
@@ -426,10 +434,9 @@ impl Rule {
         if self.when.spoke_within_days == Some(0) {
             return Err(RuleProblem::ZeroDays);
         }
-        // `{me}` is checked as a number would be: it is replaced before anything is sent.
-        let placeholder = "0";
-        let actions = with_my_number(&self.actions, Some(placeholder)).unwrap_or_default();
-        Ok(check_actions(&actions)?)
+        // `{me}` passes the transfer list's checks as written (no space, not empty), so the
+        // actions are checked as the agent wrote them, and a message quotes their own list.
+        Ok(check_actions(&self.actions)?)
     }
 }
 
@@ -444,6 +451,21 @@ mod tests {
 
     fn at(s: &str) -> TimeOfDay {
         s.parse().expect("a valid time")
+    }
+
+    #[test]
+    fn a_refused_transfer_list_is_quoted_as_written_with_me_in_it() {
+        let rule = Rule {
+            name: "Me first".into(),
+            enabled: true,
+            when: Conditions::default(),
+            actions: vec![Action::transfer("{me}, 101")],
+        };
+        let problem = rule.validate().expect_err("a space in the list");
+        assert_eq!(
+            problem.to_string(),
+            "action 1 (SimpleTransfer): SimpleTransfer numbers \"{me}, 101\" contain a space: the PBX takes them comma-separated with no spaces"
+        );
     }
 
     fn call_from(caller: &str) -> CallInteractiveRequest {

@@ -44,7 +44,6 @@ impl Desk {
         InteractiveView {
             my_number: self.my_number(),
             relay_key_saved: self.inner.secrets.get(RELAY_KEY_ACCOUNT).ok().flatten().is_some(),
-            relay_status: None,
             settings,
             status,
         }
@@ -114,10 +113,6 @@ impl Desk {
         drop(_op);
         self.apply_relay().await;
     }
-
-    /// Connects to the configured relay with the key in the keychain, or stops the connection
-    /// when either is missing.
-    pub(crate) async fn apply_relay(&self) {}
 
     /// The path token from the keychain, or a new one saved there.
     fn token(&self, renew: bool) -> Result<AccessToken, String> {
@@ -229,27 +224,10 @@ fn checked(mut settings: InteractiveSettings) -> Result<InteractiveSettings, Des
     }
     settings.relay_url = settings.relay_url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
     if let Some(relay) = &settings.relay_url {
-        check_relay_url(relay)?;
+        // The client's own check, so that what is saved is what it connects to.
+        sidekick_interactive::relay::check_relay_url(relay).map_err(|e| DeskError::Invalid(capitalized(&e.to_string())))?;
     }
     Ok(settings)
-}
-
-/// A relay address is `wss://`, or `ws://` on this computer only.
-fn check_relay_url(relay: &str) -> Result<(), DeskError> {
-    let url = url::Url::parse(relay)
-        .map_err(|_| DeskError::Invalid(format!("\"{relay}\" is not a relay address; write it like wss://relay.example.com/pops")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
-    };
-    match url.scheme() {
-        "wss" => Ok(()),
-        "ws" if loopback => Ok(()),
-        "ws" => Err(DeskError::Invalid("The relay must be reached over wss:// (plain ws:// only on this computer)".into())),
-        _ => Err(DeskError::Invalid(format!("\"{relay}\" is not a relay address; write it like wss://relay.example.com/pops"))),
-    }
 }
 
 /// The address the PBX can reach for a server bound to `bound`: the computer's LAN address when it

@@ -22,6 +22,7 @@
 //! - A new pop replaces the previous one; the agent dismisses it, or it stays until the next.
 
 pub mod api;
+pub(crate) mod relay;
 pub(crate) mod runtime;
 
 use serde::{Deserialize, Serialize};
@@ -89,8 +90,25 @@ pub struct InteractiveView {
     pub status: ServerStatus,
     /// Whether the keychain holds a relay key (never the key).
     pub relay_key_saved: bool,
-    /// How the relay connection stands, when a relay is configured.
-    pub relay_status: Option<String>,
+}
+
+/// How the connection to the relay stands (in the snapshot: it changes by itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum RelayConnection {
+    /// Opening the connection, or waiting for the relay's hello.
+    Connecting,
+    /// Screen pops arrive from the relay.
+    Connected,
+    /// Not connected; the app tries again by itself.
+    #[serde(rename_all = "camelCase")]
+    Down {
+        /// Why, as a sentence (never the key).
+        reason: String,
+        /// How long until the next attempt.
+        #[ts(type = "number")]
+        retry_in_ms: u64,
+    },
 }
 
 /// A sample request for the preview: what the settings screen asks for.

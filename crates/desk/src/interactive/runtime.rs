@@ -50,6 +50,8 @@ pub(crate) struct InteractiveSlot {
     pub(crate) answers: Arc<Mutex<VecDeque<(String, IvrAnswer)>>>,
     /// The demo's own rules and server, which are not saved.
     pub(crate) demo: bool,
+    /// The connection to a relay, when one is configured with a key.
+    pub(crate) relay: Option<super::relay::RelayLink>,
 }
 
 impl Default for InteractiveSlot {
@@ -60,6 +62,7 @@ impl Default for InteractiveSlot {
             rules: Arc::new(RwLock::new(Arc::new(Vec::new()))),
             answers: Arc::new(Mutex::new(VecDeque::new())),
             demo: false,
+            relay: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use sidekick_desk::clock::SystemClock;
-use sidekick_desk::interactive::{InteractiveSettings, ServerStatus};
+use sidekick_desk::interactive::{InteractiveSettings, RelayConnection, ServerStatus};
 use sidekick_desk::secrets::MemorySecrets;
 use sidekick_desk::*;
 use sidekick_sim::gateway::CallScript;
@@ -173,4 +173,52 @@ async fn the_demo_runs_its_own_server_with_its_rules_until_it_ends() {
     desk.sign_out().await.unwrap();
     assert_eq!(desk.settings().call_interactive.status, ServerStatus::Off);
     assert!(desk.call_interactive_address().is_err());
+}
+
+/// A relay (`sidekick relay`'s server) on loopback with no rules, and its address.
+async fn relay(key: &str) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    use sidekick_interactive::relay::{relay_router, RelayHub, RelayRules};
+    use sidekick_interactive::{serve, AccessToken, InteractiveState, ServerConfig};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let hub = RelayHub::default();
+    let token = AccessToken::new("relay-pbx-token-0123").unwrap();
+    let state = InteractiveState::new(ServerConfig::new(token), RelayRules::new(Vec::new()).unwrap(), hub.clone());
+    let app = relay_router(state, hub, AccessToken::new(key).unwrap());
+    (address, tokio::spawn(async move { serve(listener, app).await.unwrap() }))
+}
+
+#[tokio::test]
+async fn a_caller_announced_by_the_relay_pops_up_marked_as_such() {
+    let (relay_address, _relay) = relay("the-relay-key-0123456789").await;
+    let (desk, _dir) = desk_with_settings();
+    let settings = InteractiveSettings { relay_url: Some(format!("ws://{relay_address}/pops")), ..Default::default() };
+    desk.save_call_interactive(settings).await.unwrap();
+    assert_eq!(desk.snapshot().relay, None, "no key yet: no connection");
+
+    // A wrong key: refused, said so, and the app keeps trying on its own.
+    let view = desk.set_relay_key("not-the-key-0123456789").await.unwrap();
+    assert!(view.call_interactive.relay_key_saved);
+    let refused = until(&desk, "refused", |s| matches!(s.relay, Some(RelayConnection::Down { .. }))).await;
+    let Some(RelayConnection::Down { reason, retry_in_ms }) = refused.relay else { unreachable!() };
+    assert_eq!(reason, "The relay refused the key");
+    assert!(retry_in_ms >= 30_000, "a refused key is not hammered: {retry_in_ms} ms");
+
+    desk.set_relay_key("the-relay-key-0123456789").await.unwrap();
+    until(&desk, "connected", |s| s.relay == Some(RelayConnection::Connected)).await;
+
+    let pbx = format!("http://{relay_address}/ci/relay-pbx-token-0123?EventType=call_interactive&CallID=via-relay-1&CallerIDNum=%2B74957770011&CallerIDName=%D0%9E%D0%BB%D1%8C%D0%B3%D0%B0");
+    let answer = reqwest::get(pbx).await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let popped = until(&desk, "the relay's pop", |s| s.ivr.is_some()).await;
+    let pop = popped.ivr.unwrap();
+    assert_eq!(pop.call_id, "via-relay-1");
+    assert_eq!(pop.caller_name.as_deref(), Some("Ольга"));
+    assert!(pop.via_relay);
+    assert_eq!(pop.answer, None, "the relay answered the PBX, not this app");
+
+    // Forgetting the key disconnects.
+    desk.forget_relay_key().await.unwrap();
+    until(&desk, "disconnected", |s| s.relay.is_none()).await;
+    assert!(!desk.settings().call_interactive.relay_key_saved);
 }

@@ -5,6 +5,7 @@
 
 mod handler;
 mod props;
+mod relay;
 mod rules;
 mod support;
 mod wire;

@@ -115,6 +115,15 @@ export interface Backend {
    * be given the new one). Rejects with `invalidInput` when Call Interactive is off.
    */
   renewCallInteractiveToken(): Promise<SettingsView>;
+  /**
+   * Checks the key for the Call Interactive relay (at least 16 Latin letters, digits, - or _) and
+   * keeps it in the OS keychain; with a relay address saved, the app connects (see
+   * `DeskSnapshot.relay`). Only `InteractiveView.relayKeySaved` ever comes back. Rejects with
+   * `invalidInput` saying what is wrong with it, or `storage` when the keychain fails.
+   */
+  setRelayKey(key: string): Promise<SettingsView>;
+  /** Removes the relay key from the keychain (`relayKeySaved` turns false); the relay connection closes. */
+  forgetRelayKey(): Promise<SettingsView>;
   /** Takes the screen pop of `callId` off the screen (a newer pop stays). Never fails. */
   dismissIvrPop(callId: string): Promise<DeskSnapshot>;
   /** Calls `cb` with every snapshot the desk publishes; resolves to the unsubscribe function. */

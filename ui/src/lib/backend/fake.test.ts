@@ -4,6 +4,7 @@ import {
   CALL_GONE,
   callActions,
   callNotes,
+  checkRelayUrl,
   deskSnapshot,
   FakeBackend,
   GATEWAY_RECORD_FAILED,
@@ -614,6 +615,43 @@ describe("FakeBackend Call Interactive", () => {
       actions: [],
       problem: 'Rule 1 ("Back to me"): it transfers to {me}, but your phone number is not known yet: sign in, or set the number for transfers',
     });
+  });
+
+  it("connects to a relay only with both an address and a key, keeps it across sign-out, and closes it when either goes", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot({ phase: "signedIn", agentId: 1001 })), relayMs: 500 });
+    const seen: (string | null)[] = [];
+    await backend.onSnapshot((s) => seen.push(s.relay?.state ?? null));
+    await backend.saveCallInteractive(settings({ relayUrl: " wss://relay.example.com/pops " }));
+    expect(backend.currentSettings.callInteractive.settings.relayUrl).toBe("wss://relay.example.com/pops");
+    expect(backend.current.relay, "no key yet").toBeNull();
+
+    await expect(backend.setRelayKey("short")).rejects.toMatchObject({ code: "invalidInput", message: expect.stringContaining("at least 16") });
+    await expect(backend.setRelayKey("sixteen chars ok")).rejects.toMatchObject({ message: expect.stringContaining("only Latin letters") });
+    expect(backend.currentSettings.callInteractive.relayKeySaved).toBe(false);
+
+    expect((await backend.setRelayKey("relay-key-0123456789")).callInteractive.relayKeySaved).toBe(true);
+    expect(backend.current.relay).toEqual({ state: "connecting" });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(backend.current.relay).toEqual({ state: "connected" });
+    await backend.signOut();
+    expect(backend.current.relay, "kept across sign-out").toEqual({ state: "connected" });
+
+    await backend.saveCallInteractive(settings({ relayUrl: null }));
+    expect(backend.current.relay).toBeNull();
+    expect(seen.filter((state, i) => state !== seen[i - 1])).toEqual(["connecting", "connected", null]);
+    expect((await backend.forgetRelayKey()).callInteractive.relayKeySaved).toBe(false);
+    vi.useRealTimers();
+  });
+
+  it("checks a relay address as the desk does", () => {
+    expect(checkRelayUrl("wss://relay.example.com/pops")).toBeNull();
+    expect(checkRelayUrl("ws://127.0.0.1:8096/pops")).toBeNull();
+    expect(checkRelayUrl("ws://localhost:8096/pops")).toBeNull();
+    expect(checkRelayUrl("ws://[::1]:8096/pops")).toBeNull();
+    expect(checkRelayUrl("ws://relay.example.com/pops")).toMatch(/must be reached over wss:\/\//);
+    expect(checkRelayUrl("https://relay.example.com/pops")).toMatch(/is not a relay address/);
+    expect(checkRelayUrl("relay.example.com")).toMatch(/is not a relay address/);
   });
 
   it("plays the scripted demo's callers through the IVR first, routing one from the history back to the agent", async () => {

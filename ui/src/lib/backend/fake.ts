@@ -69,6 +69,7 @@ import type {
   RecordingPath,
   RecordingState,
   RecordingView,
+  RelayConnection,
   Rule,
   SampleCall,
   SessionView,
@@ -121,6 +122,7 @@ export function deskSnapshot(
     notes,
     recording,
     ivr,
+    relay: null,
   };
 }
 
@@ -225,6 +227,27 @@ function refusal(message: string): IpcError {
   return { code: "invalidInput", message };
 }
 
+/** What is wrong with a relay address, in the desk's words, or `null` when it will do. */
+export function checkRelayUrl(text: string): string | null {
+  const notRelay = `${JSON.stringify(text)} is not a relay address; write it like wss://relay.example.com/pops`;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return notRelay;
+  }
+  if (url.hostname === "") return notRelay;
+  const host = url.hostname.toLowerCase();
+  const loopback = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  if (url.protocol === "wss:") return null;
+  if (url.protocol === "ws:") {
+    return loopback
+      ? null
+      : "The relay must be reached over wss:// (plain ws:// is allowed only to this computer: localhost, 127.0.0.1 or [::1])";
+  }
+  return notRelay;
+}
+
 /** Where the Call Interactive server listens unless configured (the desk's `DEFAULT_LISTEN`). */
 export const DEFAULT_LISTEN = "0.0.0.0:8095";
 /** The computer's LAN address, as the fake tells the PBX to reach a server on every interface. */
@@ -242,7 +265,6 @@ const DEFAULT_INTERACTIVE: InteractiveView = {
   myNumber: null,
   status: { state: "off" },
   relayKeySaved: false,
-  relayStatus: null,
 };
 
 /** The Call Interactive part of the settings: `settings` over nothing configured, changed by `over`. */
@@ -652,6 +674,13 @@ export class FakeBackend implements Backend {
   #sessionPhone: string | null = null;
   /** Numbers the pops' call ids. */
   #popSeq = 0;
+  /** The relay connection, as the snapshots show it (kept across sign-out, as on the desk). */
+  #relay: RelayConnection | null = null;
+  /** The relay address the fake is "connected" to (with a saved key), or `null`. */
+  #relayTarget: string | null = null;
+  #relayTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How long "connecting" to the relay takes. */
+  readonly #relayMs: number;
 
   constructor(
     init: {
@@ -662,6 +691,7 @@ export class FakeBackend implements Backend {
       deliverMs?: number;
       recordMs?: number;
       refuseRecording?: boolean;
+      relayMs?: number;
     } = {},
   ) {
     // The demo's deployment records through ODFS (its own, with its own secret).
@@ -683,6 +713,7 @@ export class FakeBackend implements Backend {
     this.#deliverMs = init.deliverMs ?? (this.#scripted ? 1_500 : 0);
     this.#recordMs = init.recordMs ?? (this.#scripted ? 1_200 : 0);
     this.refuseRecording = init.refuseRecording ?? false;
+    this.#relayMs = init.relayMs ?? (this.#scripted ? 800 : 0);
     // As on the desk: a demo session has the demo's key, any other the one in the keychain.
     const demo = this.#scripted || (init.snapshot?.session.demo ?? false);
     this.#unavailable = demo || this.currentSettings.callDataKeySaved ? null : NO_KEY;
@@ -1030,14 +1061,75 @@ export class FakeBackend implements Backend {
       if (transferNumber !== null && ([...transferNumber].length > 32 || /[\s,]/.test(transferNumber))) {
         throw refusal(`"${transferNumber}" is not one number for transfers: no spaces or commas, at most 32 characters`);
       }
-      const saved: InteractiveSettings = { ...settings, listen, transferNumber, relayUrl: settings.relayUrl?.trim() || null };
+      const relayUrl = settings.relayUrl?.trim() || null;
+      if (relayUrl !== null) {
+        const wrongRelay = checkRelayUrl(relayUrl);
+        if (wrongRelay) throw refusal(wrongRelay);
+      }
+      const saved: InteractiveSettings = { ...settings, listen, transferNumber, relayUrl };
       this.currentSettings = {
         ...this.currentSettings,
         callInteractive: { ...this.currentSettings.callInteractive, settings: saved, status: this.#start(saved) },
       };
       this.#refreshMyNumber();
+      this.#applyRelay();
       return this.currentSettings;
     });
+  }
+
+  /**
+   * Keeps only the fact that a relay key is saved (checked as the desk checks it, never repeated),
+   * and "connects" to the saved relay with it.
+   */
+  setRelayKey(key: string): Promise<SettingsView> {
+    return this.#invoke("setRelayKey", [key], () => {
+      const trimmed = key.trim();
+      if (/[^A-Za-z0-9_-]/.test(trimmed)) {
+        throw refusal("Relay key: the access token may hold only Latin letters, digits, - and _");
+      }
+      if (trimmed.length < 16) {
+        throw refusal(`Relay key: the access token has ${trimmed.length} characters; it needs at least 16 so that it cannot be guessed`);
+      }
+      this.#setRelayKeySaved(true);
+      this.#applyRelay();
+      return this.currentSettings;
+    });
+  }
+
+  /** Forgets the relay key; the relay connection stops. */
+  forgetRelayKey(): Promise<SettingsView> {
+    return this.#invoke("forgetRelayKey", [], () => {
+      this.#setRelayKeySaved(false);
+      this.#applyRelay();
+      return this.currentSettings;
+    });
+  }
+
+  #setRelayKeySaved(saved: boolean): void {
+    this.currentSettings = {
+      ...this.currentSettings,
+      callInteractive: { ...this.currentSettings.callInteractive, relayKeySaved: saved },
+    };
+  }
+
+  /**
+   * As the desk: with a relay address and a key, the connection opens (`connecting`, then
+   * `connected` after `relayMs`); without either it is closed (`null`). The same address and key
+   * keep the connection as it is.
+   */
+  #applyRelay(): void {
+    const { settings, relayKeySaved } = this.currentSettings.callInteractive;
+    const target = settings.relayUrl !== null && relayKeySaved ? settings.relayUrl : null;
+    if (target === this.#relayTarget) return;
+    this.#relayTarget = target;
+    clearTimeout(this.#relayTimer);
+    this.#setRelay(target === null ? null : { state: "connecting" });
+    if (target !== null) this.#relayTimer = setTimeout(() => this.#setRelay({ state: "connected" }), this.#relayMs);
+  }
+
+  #setRelay(relay: RelayConnection | null): void {
+    this.#relay = relay;
+    this.#publish({ ...this.current, revision: ++lastRevision, relay });
   }
 
   /** The XML the first matching rule gives a sample call, checked and written as the desk does. */
@@ -1187,7 +1279,8 @@ export class FakeBackend implements Backend {
   /** `snapshot` with the fake's notes and recording of its call, and its pop, where it carries none. */
   #complete(snapshot: DeskSnapshot): DeskSnapshot {
     if (snapshot.ivr) this.#ivr = snapshot.ivr;
-    const withNotes = this.#withNotes(snapshot.ivr ? snapshot : { ...snapshot, ivr: this.#ivr });
+    if (snapshot.relay) this.#relay = snapshot.relay;
+    const withNotes = this.#withNotes({ ...snapshot, ivr: snapshot.ivr ?? this.#ivr, relay: this.#relay });
     if (withNotes.recording) {
       this.#recording = withNotes.recording;
       return withNotes;

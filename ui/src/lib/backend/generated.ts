@@ -27,7 +27,12 @@ recording: RecordingView | null,
 /**
  * The caller the PBX's IVR announced last (Call Interactive), until dismissed.
  */
-ivr: IvrPop | null, };
+ivr: IvrPop | null, 
+/**
+ * The connection to the Call Interactive relay; `None` when no relay is configured (or it
+ * has no key).
+ */
+relay: RelayConnection | null, };
 
 export type SessionView = { 
 /**
@@ -467,11 +472,7 @@ status: ServerStatus,
 /**
  * Whether the keychain holds a relay key (never the key).
  */
-relayKeySaved: boolean, 
-/**
- * How the relay connection stands, when a relay is configured.
- */
-relayStatus: string | null, };
+relayKeySaved: boolean, };
 
 export type ServerStatus = { "state": "off" } | { "state": "listening", 
 /**
@@ -548,6 +549,16 @@ actions: Array<string>,
  * Why the answer is empty when a rule matched but could not be used.
  */
 problem: string | null, };
+
+export type RelayConnection = { "state": "connecting" } | { "state": "connected" } | { "state": "down", 
+/**
+ * Why, as a sentence (never the key).
+ */
+reason: string, 
+/**
+ * How long until the next attempt.
+ */
+retryInMs: number, };
 
 export type Rule = { 
 /**

@@ -86,6 +86,8 @@ describe("TauriBackend", () => {
     await backend.previewCallInteractive(rules, sample);
     await backend.callInteractiveAddress();
     await backend.renewCallInteractiveToken();
+    await backend.setRelayKey("relay-key-0123456789");
+    await backend.forgetRelayKey();
     await backend.dismissIvrPop("ivr-1");
     expect(invoke.mock.calls).toEqual([
       ["get_snapshot", {}],
@@ -114,6 +116,8 @@ describe("TauriBackend", () => {
       ["preview_call_interactive", { rules, sample }],
       ["call_interactive_address", {}],
       ["renew_call_interactive_token", {}],
+      ["set_relay_key", { key: "relay-key-0123456789" }],
+      ["forget_relay_key", {}],
       ["dismiss_ivr_pop", { callId: "ivr-1" }],
     ]);
   });

@@ -105,6 +105,12 @@ export class TauriBackend implements Backend {
   renewCallInteractiveToken() {
     return call("renew_call_interactive_token", {});
   }
+  setRelayKey(key: string) {
+    return call("set_relay_key", { key });
+  }
+  forgetRelayKey() {
+    return call("forget_relay_key", {});
+  }
   dismissIvrPop(callId: string) {
     return call("dismiss_ivr_pop", { callId });
   }

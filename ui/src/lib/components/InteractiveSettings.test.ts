@@ -330,6 +330,68 @@ describe("the address for the PBX", () => {
   });
 });
 
+describe("the relay for a cloud PBX", () => {
+  const relayStatus = () => byTestId("ci-relay-status");
+  const keyInput = () => document.querySelector<HTMLInputElement>("#relay-key");
+
+  it("saves the address with the form, keeps the key write-only, and shows the connection come up", async () => {
+    const backend = await openSettings();
+    expect(relayStatus().dataset.state).toBe("off");
+
+    await type(byTestId("ci-relay-url"), " wss://relay.example.com/pops ");
+    expect(byTestId("ci-save-state").dataset.state, "the address is part of the form").toBe("unsaved");
+    await fireEvent.click(saveButton());
+    await waitFor(() => expect(byTestId("ci-save-state").dataset.state).toBe("saved"));
+    expect(lastSaved(backend)?.relayUrl).toBe("wss://relay.example.com/pops");
+    expect(relayStatus().dataset.state, "an address without a key does not connect").toBe("noKey");
+    expect(byTestId("ci-relay-status-text").textContent).toBe("Not connected: save the relay key");
+
+    const key = "k3y-for-the-relay_0123";
+    const input = keyInput();
+    if (!input) throw new Error("no relay key field");
+    await fireEvent.input(input, { target: { value: key } });
+    await fireEvent.submit(input.form as HTMLFormElement);
+    await waitFor(() => expect(relayStatus().dataset.state).toBe("connected"));
+    expect(backend.calls.filter((c) => c.method === "setRelayKey").map((c) => c.args)).toEqual([[key]]);
+    expect(input.value, "the key leaves the field once saved").toBe("");
+    expect(screen.getByTestId("call-interactive").innerHTML, "and is never shown back").not.toContain(key);
+    expect(relayStatus().querySelector("[data-tone=green]")).not.toBeNull();
+
+    await fireEvent.click(document.querySelector<HTMLButtonElement>("#forget-relay-key") as HTMLButtonElement);
+    await waitFor(() => expect(relayStatus().dataset.state).toBe("noKey"));
+  });
+
+  it("refuses a plain ws:// relay on another computer, and a short key, keeping what was typed", async () => {
+    const backend = await openSettings();
+    await type(byTestId("ci-relay-url"), "ws://relay.example.com/pops");
+    await fireEvent.click(saveButton());
+    const error = await screen.findByTestId("ci-error");
+    expect(error.textContent).toContain("must be reached over wss://");
+    expect(byTestId("ci-relay-url").value).toBe("ws://relay.example.com/pops");
+    expect(backend.currentSettings.callInteractive.settings.relayUrl, "nothing saved").toBeNull();
+
+    const input = keyInput() as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: "short" } });
+    await fireEvent.submit(input.form as HTMLFormElement);
+    const keyError = await screen.findByText(/has 5 characters; it needs at least 16/);
+    expect(keyError.textContent).not.toContain("short");
+    expect(input.value, "kept for fixing").toBe("short");
+    expect(backend.currentSettings.callInteractive.relayKeySaved).toBe(false);
+  });
+
+  it("says why the relay is down and when it tries again", async () => {
+    await openSettings(
+      new FakeBackend({
+        snapshot: { ...withDerived(deskSnapshot(agent)), relay: { state: "down", reason: "the relay refused the key", retryInMs: 4_600 } },
+        settings: settingsView({ callInteractive: interactiveView({ relayUrl: "wss://relay.example.com/pops" }, { relayKeySaved: true }) }),
+      }),
+    );
+    expect(relayStatus().dataset.state).toBe("down");
+    expect(byTestId("ci-relay-status-text").textContent).toBe("Down: the relay refused the key. Trying again in 5 s");
+    expect(relayStatus().querySelector("[data-tone=red]")).not.toBeNull();
+  });
+});
+
 describe("in Russian", () => {
   it("says it all in Russian", async () => {
     const backend = new FakeBackend({ snapshot: withDerived(deskSnapshot(agent)), settings: settingsView({ language: "ru" }) });

@@ -31,6 +31,17 @@ const settings: InteractiveSettings = { enabled: true, listen: "0.0.0.0:8095", r
 describe("the settings draft", () => {
   it("gives back exactly the settings it was made from", () => {
     expect(fromDraft(toDraft(settings))).toEqual({ settings });
+    const withRelay = { ...settings, relayUrl: "wss://relay.example.com/pops" };
+    expect(fromDraft(toDraft(withRelay))).toEqual({ settings: withRelay });
+  });
+
+  it("sends a blank relay address as none, and a typed one trimmed", () => {
+    const draft = toDraft(settings);
+    expect(draft.relayUrl).toBe("");
+    draft.relayUrl = "   ";
+    expect(fromDraft(draft)).toMatchObject({ settings: { relayUrl: null } });
+    draft.relayUrl = " wss://relay.example.com/pops ";
+    expect(fromDraft(draft)).toMatchObject({ settings: { relayUrl: "wss://relay.example.com/pops" } });
   });
 
   it("leaves out empty conditions and optional fields rather than sending them empty", () => {

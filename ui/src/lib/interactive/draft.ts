@@ -69,8 +69,8 @@ export interface InteractiveDraft {
   listen: string;
   transferNumber: string;
   rules: RuleDraft[];
-  /** Not edited here; kept as saved. */
-  relayUrl: string | null;
+  /** The relay's `wss://…/pops` address; empty for none. */
+  relayUrl: string;
 }
 
 /** What the form must fix before anything is sent: a message and its parameters. */
@@ -186,7 +186,7 @@ export function toDraft(settings: InteractiveSettings): InteractiveDraft {
     listen: settings.listen ?? "",
     transferNumber: settings.transferNumber ?? "",
     rules: settings.rules.map(ruleDraft),
-    relayUrl: settings.relayUrl,
+    relayUrl: settings.relayUrl ?? "",
   };
 }
 
@@ -276,7 +276,7 @@ export function fromDraft(draft: InteractiveDraft): { settings: InteractiveSetti
       listen: draft.listen.trim() || null,
       rules: built.rules,
       transferNumber: draft.transferNumber.trim() || null,
-      relayUrl: draft.relayUrl,
+      relayUrl: draft.relayUrl.trim() || null,
     },
   };
 }
