@@ -10,6 +10,10 @@ use sidekick_desk::recording::{AuditEntry, RecordingPath, RecordingState, Record
 use sidekick_desk::interactive::{
     InteractiveSettings, InteractiveView, IvrAnswer, IvrPop, RelayConnection, SampleCall, ServerStatus,
 };
+use sidekick_desk::export::{
+    BillFilters, DataType, ExportAuditEntry, ExportForm, ExportJobView, ExportSettings, ExportView, JobState, ReceiverStatus, Role, RowKind,
+    RowPage, RowQuery,
+};
 use sidekick_desk::*;
 use sidekick_interactive::rules::{Conditions, NumberPattern, Preview, Rule, TimeOfDay, TimeWindow};
 use sidekick_interactive::Action;
@@ -69,6 +73,15 @@ pub fn commands() -> Vec<CommandSig> {
         sig("dismiss_ivr_pop", vec![("callId", "string".into())], DeskSnapshot::name(), false),
         sig("set_relay_key", vec![("key", "string".into())], SettingsView::name(), true),
         sig("forget_relay_key", vec![], SettingsView::name(), true),
+        sig("set_role", vec![("role", Role::name())], SettingsView::name(), true),
+        sig("save_export_settings", vec![("settings", ExportSettings::name())], SettingsView::name(), true),
+        sig("set_ccfs_sk", vec![("sk", "string".into())], SettingsView::name(), true),
+        sig("forget_ccfs_sk", vec![], SettingsView::name(), true),
+        sig("request_export", vec![("form", ExportForm::name())], format!("Array<{}>", ExportJobView::name()), true),
+        sig("retry_export", vec![("job", "number".into())], format!("Array<{}>", ExportJobView::name()), true),
+        sig("export_rows", vec![("query", RowQuery::name())], RowPage::name(), true),
+        sig("export_csv", vec![("query", RowQuery::name())], "string".into(), true),
+        sig("export_audit", vec![], format!("Array<{}>", ExportAuditEntry::name()), true),
     ]
 }
 
@@ -117,6 +130,19 @@ pub fn typescript() -> String {
         TimeOfDay::decl(),
         Action::decl(),
         Preview::decl(),
+        Role::decl(),
+        ExportSettings::decl(),
+        ExportView::decl(),
+        ReceiverStatus::decl(),
+        BillFilters::decl(),
+        DataType::decl(),
+        ExportForm::decl(),
+        JobState::decl(),
+        ExportJobView::decl(),
+        RowKind::decl(),
+        RowQuery::decl(),
+        RowPage::decl(),
+        ExportAuditEntry::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\

@@ -60,8 +60,12 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
                     }
                 });
             }
-            // The Call Interactive server, when the settings turn it on.
-            tauri::async_runtime::spawn(async move { desk.apply_call_interactive(false).await });
+            // The Call Interactive server, when the settings turn it on; the CC-FS callback
+            // receiver for a supervisor (and the export jobs a restart interrupted).
+            tauri::async_runtime::spawn(async move {
+                desk.apply_call_interactive(false).await;
+                desk.apply_export().await;
+            });
             Ok(())
         })
 }

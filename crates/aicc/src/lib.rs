@@ -10,10 +10,14 @@
 //! - [`tls`]: how an endpoint's certificate is trusted; [`RetryKind`]: what a caller may do about
 //!   an error of either client.
 //!
-//! The CC-FS (CDR export) module arrives with its issue. This crate knows nothing of the desk or
-//! of Tauri: it speaks the wire format and classifies errors, nothing more.
+//! - [`ccfs`]: the CC-FS file service (`/CCFS/resource/ccfs/...`): auth-v2 signing and checking,
+//!   `queryBillData` in windows of at most three days, `downloadBillFile`, and the CDR ZIP.
+//!
+//! This crate knows nothing of the desk or of Tauri: it speaks the wire format and classifies
+//! errors, nothing more.
 #![deny(missing_docs)]
 
+pub mod ccfs;
 mod endpoint;
 pub mod gateway;
 pub mod odfs;

@@ -132,7 +132,7 @@ struct Running {
 pub(crate) struct Inner {
     pub(crate) snapshot: watch::Sender<DeskSnapshot>,
     running: Mutex<Option<Running>>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) secrets: Arc<dyn SecretStore>,
     settings: Option<SettingsStore>,
     /// Guards against two sign-ins or sign-outs at once (the gateway refuses them too: 100-021).
@@ -150,6 +150,8 @@ pub(crate) struct Inner {
     pub(crate) interactive_op: tokio::sync::Mutex<()>,
     /// The phone number of the current (or last) sign-in, for `{me}` in Call Interactive rules.
     pub(crate) session_phone: Mutex<Option<String>>,
+    /// The supervisor's export: store, callback receiver.
+    pub(crate) exports: crate::export::runtime::Exports,
 }
 
 /// One agent's desk. Cheap to clone; clones share everything.
@@ -184,6 +186,7 @@ fn signed_out() -> DeskSnapshot {
         recording: None,
         ivr: None,
         relay: None,
+        exports: Vec::new(),
     }
 }
 
@@ -235,6 +238,7 @@ impl Desk {
                 interactive: Mutex::new(Default::default()),
                 interactive_op: tokio::sync::Mutex::new(()),
                 session_phone: Mutex::new(None),
+                exports: crate::export::runtime::Exports::open(data_dir),
             }),
         }
     }
@@ -379,6 +383,8 @@ impl Desk {
             },
             record_hotkey_problem: self.inner.hotkey_problem.lock().ok().and_then(|p| p.clone()),
             call_interactive: self.interactive_view(),
+            role: stored.role,
+            export: self.export_view(),
         }
     }
 
@@ -576,8 +582,11 @@ impl Desk {
         if let Ok(mut r) = self.inner.recorder.lock() {
             r.take();
         }
-        // A pop from the IVR is about a caller, not the session: it stays.
-        self.update(|s| *s = DeskSnapshot { revision: s.revision, ivr: s.ivr.take(), relay: s.relay.take(), ..signed_out() });
+        // A pop from the IVR is about a caller, not the session: it stays. So do the supervisor's
+        // export jobs, which need no session.
+        self.update(|s| {
+            *s = DeskSnapshot { revision: s.revision, ivr: s.ivr.take(), relay: s.relay.take(), exports: std::mem::take(&mut s.exports), ..signed_out() }
+        });
         Ok(self.snapshot())
     }
 

@@ -25,6 +25,7 @@ pub mod clock;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod export;
 pub mod interactive;
 pub mod model;
 pub mod notes;

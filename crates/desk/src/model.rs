@@ -26,6 +26,8 @@ pub struct DeskSnapshot {
     /// The connection to the Call Interactive relay; `None` when no relay is configured (or it
     /// has no key).
     pub relay: Option<crate::interactive::RelayConnection>,
+    /// The supervisor's export jobs, newest first (at most 50); empty for an agent.
+    pub exports: Vec<crate::export::ExportJobView>,
 }
 
 /// Where the sign-in stands.
@@ -289,4 +291,8 @@ pub struct SettingsView {
     pub record_hotkey_problem: Option<String>,
     /// Telphin Call Interactive: the settings, the server's state, the number `{me}` stands for.
     pub call_interactive: crate::interactive::InteractiveView,
+    /// Agent or supervisor.
+    pub role: crate::export::Role,
+    /// The supervisor's export: settings, whether the SK is saved, the callback receiver.
+    pub export: crate::export::ExportView,
 }

@@ -46,6 +46,10 @@ pub struct StoredSettings {
     pub record_hotkey: Option<String>,
     /// Telphin Call Interactive: the server in this app, its rules, a relay.
     pub call_interactive: crate::interactive::InteractiveSettings,
+    /// Agent or supervisor (who sees the export page).
+    pub role: crate::export::Role,
+    /// The supervisor's export from CC-FS (the SK is in the keychain).
+    pub export: crate::export::ExportSettings,
 }
 
 /// The settings file.
@@ -114,6 +118,12 @@ mod tests {
                 rules: serde_json::from_str(r#"[{"name": "Back to me", "when": {"spokeWithinDays": 7}, "actions": [{"action": "SimpleTransfer", "numbers": "{me}"}]}]"#).unwrap(),
                 transfer_number: None,
                 relay_url: None,
+            },
+            role: crate::export::Role::Supervisor,
+            export: crate::export::ExportSettings {
+                ccfs_url: Some("https://ccfs.example.com:28443/".into()),
+                ak: Some("dev-ak".into()),
+                ..Default::default()
             },
         };
         store.save(&s).unwrap();

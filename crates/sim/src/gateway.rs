@@ -177,6 +177,29 @@ struct Inner {
     call_data: Mutex<calldata::CallDataStore>,
     /// The agents' own recordings, tied to the call they record.
     recordings: Mutex<recording::Recorder>,
+    /// Calls that ended, oldest first: the call history CC-FS bills.
+    finished: Mutex<Vec<FinishedCall>>,
+}
+
+/// A call that ended, as the platform's billing sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinishedCall {
+    /// The call id.
+    pub call_id: String,
+    /// The agent who had it.
+    pub agent: u32,
+    /// Calling number.
+    pub caller: String,
+    /// Called number.
+    pub called: String,
+    /// When it was offered (epoch ms).
+    pub offered_ms: i64,
+    /// When it was answered (epoch ms), if it was.
+    pub answered_ms: Option<i64>,
+    /// When it ended (epoch ms).
+    pub ended_ms: i64,
+    /// Whether the agent recorded it.
+    pub recorded: bool,
 }
 
 impl Session {
@@ -223,8 +246,14 @@ impl GatewayControl {
                 faults: Mutex::default(),
                 call_data: Mutex::default(),
                 recordings: Mutex::default(),
+                finished: Mutex::default(),
             }),
         }
+    }
+
+    /// Every call that ended, oldest first.
+    pub fn finished_calls(&self) -> Vec<FinishedCall> {
+        self.inner.finished.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The longest gap between two requests of the agent's current session that reached the

@@ -9,6 +9,9 @@
 //!   calls.
 //! - [`odfs`]: the ODFS token service and packet-capture recording (`inaction` 7), on a port of
 //!   its own as the real one is a different server.
+//! - [`ccfs`]: CC-FS, the file service: `queryBillData` checked and answered, the signed callback
+//!   retried until it gets a success, and `downloadBillFile` serving a ZIP of CSV files made from
+//!   the gateway's finished calls (and calls added or seeded through its control).
 //! - [`telphin`]: a scripted Telphin PBX that sends Call Interactive requests (GET and POST,
 //!   Cyrillic names, `*` extensions, `$var`s) and checks the XML answers as the PBX would.
 //! - [`spawn`] binds every simulator on `127.0.0.1` and returns a [`SimHandle`].
@@ -17,6 +20,7 @@
 //! vendor uses.
 #![deny(missing_docs)]
 
+pub mod ccfs;
 pub mod gateway;
 pub mod odfs;
 pub mod telphin;
@@ -36,6 +40,10 @@ pub struct Scenario {
     pub odfs: odfs::OdfsRules,
     /// Port of the ODFS simulator (0 = any free port).
     pub odfs_port: u16,
+    /// The CC-FS developer, tenant zone and callback timing.
+    pub ccfs: ccfs::CcfsRules,
+    /// Port of the CC-FS simulator (0 = any free port).
+    pub ccfs_port: u16,
 }
 
 /// Running simulators.
@@ -51,10 +59,15 @@ pub struct SimHandle {
     pub odfs_url: String,
     /// Drives the ODFS simulator (refusals, token expiry, what was recorded).
     pub odfs: odfs::OdfsControl,
+    /// Base URL of the CC-FS simulator, ending in `/`.
+    pub ccfs_url: String,
+    /// Drives the CC-FS simulator (calls, callbacks, what was asked).
+    pub ccfs: ccfs::CcfsControl,
 }
 
 /// Starts the simulators on `127.0.0.1` (the CC-Gateway on `scenario.port`, ODFS on
-/// `scenario.odfs_port`) in the current tokio runtime. They stop when the runtime does.
+/// `scenario.odfs_port`, CC-FS on `scenario.ccfs_port`) in the current tokio runtime. They stop
+/// when the runtime does. CC-FS bills the gateway's finished calls.
 pub async fn spawn(scenario: Scenario) -> std::io::Result<SimHandle> {
     let control = gateway::GatewayControl::new(scenario.gateway);
     for (id, pw) in &scenario.agents {
@@ -63,7 +76,17 @@ pub async fn spawn(scenario: Scenario) -> std::io::Result<SimHandle> {
     let addr = serve(gateway::router(control.clone()), scenario.port, "CC-Gateway").await?;
     let odfs = odfs::OdfsControl::new(scenario.odfs);
     let odfs_addr = serve(odfs::router(odfs.clone()), scenario.odfs_port, "ODFS").await?;
-    Ok(SimHandle { gateway_url: format!("http://{addr}/"), gateway: control, addr, odfs_url: format!("http://{odfs_addr}/"), odfs })
+    let ccfs = ccfs::CcfsControl::new(scenario.ccfs, Some(control.clone()));
+    let ccfs_addr = serve(ccfs::router(ccfs.clone()), scenario.ccfs_port, "CC-FS").await?;
+    Ok(SimHandle {
+        gateway_url: format!("http://{addr}/"),
+        gateway: control,
+        addr,
+        odfs_url: format!("http://{odfs_addr}/"),
+        odfs,
+        ccfs_url: format!("http://{ccfs_addr}/"),
+        ccfs,
+    })
 }
 
 /// Serves `app` on `127.0.0.1:port` from a spawned task; returns the bound address.

@@ -1,6 +1,7 @@
 //! Commands, one file per area. Each is args → desk → `Result<_, IpcError>` and nothing more.
 
 mod call;
+mod export;
 mod interactive;
 mod notes;
 mod recording;
@@ -39,5 +40,14 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         interactive::dismiss_ivr_pop,
         interactive::set_relay_key,
         interactive::forget_relay_key,
+        export::set_role,
+        export::save_export_settings,
+        export::set_ccfs_sk,
+        export::forget_ccfs_sk,
+        export::request_export,
+        export::retry_export,
+        export::export_rows,
+        export::export_csv,
+        export::export_audit,
     ]
 }

@@ -2,7 +2,7 @@
  * The colour each state is shown in. Components set `data-tone`, and `app.css` turns a tone into
  * `--tone` / `--tone-soft` / `--tone-text`, so the palette lives in one place.
  */
-import type { AgentState, CallState, ErrorCode, Health } from "./backend";
+import type { AgentState, CallState, ErrorCode, Health, JobState } from "./backend";
 
 export type Tone = "green" | "amber" | "red" | "blue" | "purple" | "grey" | "brand";
 
@@ -27,6 +27,15 @@ export const callStateTone: Record<CallState, Tone> = {
   talking: "green",
   held: "amber",
   ended: "grey",
+};
+
+/** An export job: grey until CC-FS answers, blue while it makes the files, brand while downloading. */
+export const jobStateTone: Record<JobState, Tone> = {
+  requested: "grey",
+  waiting: "blue",
+  downloading: "brand",
+  ready: "green",
+  failed: "red",
 };
 
 /**

@@ -9,6 +9,7 @@ use sidekick_desk::*;
 use sidekick_sim::gateway::CallScript;
 
 mod crash;
+mod export;
 mod interactive;
 mod notes;
 mod recording;

@@ -5,9 +5,13 @@
 //!              [--calldata-failure-rate 0..1]
 //!              [--odfs-port N] [--odfs-app-key KEY] [--odfs-app-secret SECRET] [--odfs-token-lifetime-s N]
 //!              [--odfs-refuse RET]
+//!              [--ccfs-port N] [--ccfs-ak AK] [--ccfs-sk SK] [--ccfs-account ID] [--ccfs-tz ZONE]
+//!              [--ccfs-seed N] [--ccfs-seed-agent ID] [--ccfs-callback-ca PEM-FILE] [--ccfs-callback-delay-ms N]
+//!              [--ccfs-retry-interval-s N] [--ccfs-millis] [--ccfs-no-header]
 //! ```
-//! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens and
-//! `odfs http://127.0.0.1:PORT/` on its second, then serves until killed. Calls are played through
+//! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens,
+//! `odfs http://127.0.0.1:PORT/` on its second and `ccfs http://127.0.0.1:PORT/` on its third,
+//! then serves until killed. Calls are played through
 //! `POST /_sim/gateway/agents/{id}/calls`.
 //!
 //! ```text
@@ -24,7 +28,10 @@
 //! fail as HTTP 503, retcode `100-007` or a reset connection; `POST /_sim/gateway/calldata-faults`
 //! changes it later.
 //! ODFS knows the tenant `tenant-1` / `odfs-secret` unless told otherwise, and issues tokens for
-//! an hour. `--odfs-refuse RET` makes it refuse every recording with that `ret` code (for example
+//! an hour. CC-FS knows the developer `sim-ak` / `sim-sk-0123456789` of tenant `tenant-01` in
+//! Europe/Moscow unless told otherwise; `--ccfs-seed N` bills N made-up calls of the last two days
+//! besides the gateway's own, and `--ccfs-callback-ca` trusts a certificate for HTTPS callbacks.
+//! `--odfs-refuse RET` makes it refuse every recording with that `ret` code (for example
 //! `10000001`); `POST /_sim/odfs/refuse` with `{"ret": "…"}` or `{"ret": null}` changes it later.
 
 use std::time::Duration;
@@ -33,7 +40,9 @@ fn usage() -> ! {
     eprintln!(
         "usage: sidekick-sim [--port N] [--agent ID:PASSWORD]... [--poll-wait-ms N] [--authmode 1|2] [--guid-interval-ms N] \
          [--calldata-failure-rate 0..1] [--odfs-port N] [--odfs-app-key KEY] [--odfs-app-secret SECRET] \
-         [--odfs-token-lifetime-s N] [--odfs-refuse RET]"
+         [--odfs-token-lifetime-s N] [--odfs-refuse RET] [--ccfs-port N] [--ccfs-ak AK] [--ccfs-sk SK] [--ccfs-account ID] \
+         [--ccfs-tz ZONE] [--ccfs-seed N] [--ccfs-seed-agent ID] [--ccfs-callback-ca PEM-FILE] [--ccfs-callback-delay-ms N] \
+         [--ccfs-retry-interval-s N] [--ccfs-millis] [--ccfs-no-header]"
     );
     std::process::exit(2)
 }
@@ -109,6 +118,7 @@ async fn main() -> std::process::ExitCode {
     let mut scenario = sidekick_sim::Scenario::default();
     let mut calldata_failure_rate = 0.0;
     let mut odfs_refuse = None;
+    let (mut ccfs_seed, mut ccfs_seed_agent) = (0usize, 101u32);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| usage());
@@ -138,6 +148,27 @@ async fn main() -> std::process::ExitCode {
                 scenario.odfs.token_lifetime = Duration::from_secs(secs);
             }
             "--odfs-refuse" => odfs_refuse = Some(value()).filter(|code| !code.is_empty() && code != "0").or_else(|| usage()),
+            "--ccfs-port" => scenario.ccfs_port = value().parse().unwrap_or_else(|_| usage()),
+            "--ccfs-ak" => scenario.ccfs.ak = value(),
+            "--ccfs-sk" => scenario.ccfs.sk = value(),
+            "--ccfs-account" => scenario.ccfs.account_id = value(),
+            "--ccfs-tz" => scenario.ccfs.zone = value().parse().unwrap_or_else(|_| usage()),
+            "--ccfs-seed" => ccfs_seed = value().parse().unwrap_or_else(|_| usage()),
+            "--ccfs-seed-agent" => ccfs_seed_agent = value().parse().unwrap_or_else(|_| usage()),
+            "--ccfs-callback-ca" => {
+                let path = value();
+                match std::fs::read_to_string(&path) {
+                    Ok(pem) => scenario.ccfs.callback_roots.push(pem),
+                    Err(e) => {
+                        eprintln!("sidekick-sim: cannot read {path}: {e}");
+                        std::process::exit(2)
+                    }
+                }
+            }
+            "--ccfs-callback-delay-ms" => scenario.ccfs.callback_delay = Duration::from_millis(value().parse().unwrap_or_else(|_| usage())),
+            "--ccfs-retry-interval-s" => scenario.ccfs.retry_interval = Duration::from_secs(value().parse().unwrap_or_else(|_| usage())),
+            "--ccfs-millis" => scenario.ccfs.timestamp_millis = true,
+            "--ccfs-no-header" => scenario.ccfs.csv_header = false,
             "--agent" => {
                 let v = value();
                 let (id, pw) = v.split_once(':').unwrap_or_else(|| usage());
@@ -155,6 +186,9 @@ async fn main() -> std::process::ExitCode {
     };
     sim.gateway.set_call_data_failure_rate(calldata_failure_rate);
     sim.odfs.refuse_recordings(odfs_refuse);
+    if ccfs_seed > 0 {
+        sim.ccfs.seed(ccfs_seed, ccfs_seed_agent, Duration::from_secs(48 * 3600));
+    }
     // Tests read the first line for the gateway; keep it first.
     // A parent that reads only the first line and closes the pipe must not kill the simulator
     // (println! panics on a closed stdout): write, and let a failure pass.
@@ -163,6 +197,7 @@ async fn main() -> std::process::ExitCode {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "gateway {}", sim.gateway_url);
         let _ = writeln!(out, "odfs {}", sim.odfs_url);
+        let _ = writeln!(out, "ccfs {}", sim.ccfs_url);
         let _ = out.flush();
     }
     let _ = tokio::signal::ctrl_c().await;

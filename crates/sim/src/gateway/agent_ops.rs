@@ -51,6 +51,8 @@ pub(super) struct LiveCall {
     pub(super) caller: String,
     pub(super) called: String,
     pub(super) state: LiveState,
+    /// When it was offered (epoch ms).
+    pub(super) offered_ms: i64,
     /// When it was answered (epoch ms).
     pub(super) answered_ms: Option<i64>,
 }
@@ -130,7 +132,7 @@ impl GatewayControl {
             let n = super::now_ms();
             format!("{}-{}", n / 1000, n % 10_000)
         });
-        let call = LiveCall { id: call_id.clone(), caller: script.caller.clone(), called: script.called.clone(), state: LiveState::Ringing, answered_ms: None };
+        let call = LiveCall { id: call_id.clone(), caller: script.caller.clone(), called: script.called.clone(), state: LiveState::Ringing, offered_ms: super::now_ms(), answered_ms: None };
         let this = self.clone();
         tokio::spawn(async move {
             let offered = this.on_agent(agent, |ag| {
@@ -167,10 +169,11 @@ impl GatewayControl {
                 }
                 if this.call_state(agent, &call.id) == Some(LiveState::Ringing) {
                     // Nobody answered: the caller gives up.
-                    this.on_agent(agent, |ag| match ag.call.take() {
-                        Some(c) => ((), ending_events(agent, &c, true, Self::mode(ag))),
-                        None => ((), vec![]),
+                    let ended = this.on_agent(agent, |ag| match ag.call.take() {
+                        Some(c) => (Some(c.clone()), ending_events(agent, &c, true, Self::mode(ag))),
+                        None => (None, vec![]),
                     });
+                    this.log_finished(agent, ended.flatten());
                     return;
                 }
             }
@@ -181,13 +184,14 @@ impl GatewayControl {
                 }
                 tokio::time::sleep(Duration::from_millis(20).min(talk_until - Instant::now())).await;
             }
-            this.on_agent(agent, |ag| match ag.call.take() {
-                Some(c) if c.id == call.id => ((), ending_events(agent, &c, true, Self::mode(ag))),
+            let ended = this.on_agent(agent, |ag| match ag.call.take() {
+                Some(c) if c.id == call.id => (Some(c.clone()), ending_events(agent, &c, true, Self::mode(ag))),
                 other => {
                     ag.call = other;
-                    ((), vec![])
+                    (None, vec![])
                 }
             });
+            this.log_finished(agent, ended.flatten());
         });
         call_id
     }
@@ -196,10 +200,27 @@ impl GatewayControl {
 impl GatewayControl {
     /// The customer hangs up the agent's call, if there is one.
     pub fn end_call(&self, agent: u32) {
-        self.on_agent(agent, |ag| match ag.call.take() {
-            Some(c) => ((), ending_events(agent, &c, true, Self::mode(ag))),
-            None => ((), vec![]),
+        let ended = self.on_agent(agent, |ag| match ag.call.take() {
+            Some(c) => (Some(c.clone()), ending_events(agent, &c, true, Self::mode(ag))),
+            None => (None, vec![]),
         });
+        self.log_finished(agent, ended.flatten());
+    }
+
+    /// Notes a call that ended in the finished-call log (what CC-FS bills).
+    fn log_finished(&self, agent: u32, call: Option<LiveCall>) {
+        let Some(c) = call else { return };
+        let finished = super::FinishedCall {
+            recorded: self.was_recorded(&c.id),
+            call_id: c.id,
+            agent,
+            caller: c.caller,
+            called: c.called,
+            offered_ms: c.offered_ms,
+            answered_ms: c.answered_ms,
+            ended_ms: super::now_ms(),
+        };
+        self.inner.finished.lock().unwrap_or_else(|p| p.into_inner()).push(finished);
     }
 }
 
@@ -397,13 +418,18 @@ async fn unhold(
 }
 
 async fn release(State(ctl): State<GatewayControl>, Path(raw): Path<String>, headers: HeaderMap) -> Response {
-    operate(&ctl, &raw, &headers, |s, call, agent| {
+    let mut ended = None;
+    let answer = operate(&ctl, &raw, &headers, |s, call, agent| {
         let events = with_call(call, &[LiveState::Ringing, LiveState::Talking, LiveState::Held], None, |c| {
             ending_events(agent, c, false, s.mode)
         })?;
-        *call = None;
+        ended = call.take().map(|c| (agent, c));
         Ok(events)
-    })
+    });
+    if let Some((agent, c)) = ended {
+        ctl.log_finished(agent, Some(c));
+    }
+    answer
 }
 
 #[cfg(test)]

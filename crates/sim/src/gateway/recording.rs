@@ -48,6 +48,8 @@ pub(super) struct Recorder {
     fail_next: HashSet<u32>,
     /// The last task id handed out (the platform numbers its tasks).
     last_task: u32,
+    /// Every call a recording started on, for the recording index of CC-FS.
+    recorded: HashSet<String>,
 }
 
 #[derive(Debug)]
@@ -72,6 +74,11 @@ impl GatewayControl {
         self.with_recorder(|r| r.running.get(&agent).is_some_and(|run| Some(&run.call_id) == call.as_ref()))
     }
 
+    /// Whether a recording ever started on the call.
+    pub(super) fn was_recorded(&self, call_id: &str) -> bool {
+        self.with_recorder(|r| r.recorded.contains(call_id))
+    }
+
     fn with_recorder<T>(&self, f: impl FnOnce(&mut Recorder) -> T) -> T {
         let mut g = self.inner.recordings.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut g)
@@ -91,6 +98,7 @@ impl Recorder {
             return Ok(vec![record_event(super::fixture!("event_record_fail.json"), agent, c, task_id)]);
         }
         self.running.insert(agent, Running { call_id: c.id.clone(), task_id, begin_ms: now_ms() });
+        self.recorded.insert(c.id.clone());
         Ok(vec![record_event(super::fixture!("event_record.json"), agent, c, task_id)])
     }
 

@@ -9,11 +9,18 @@ import type {
   AuditEntry,
   DeskSnapshot,
   ErrorCode,
+  ExportAuditEntry,
+  ExportForm,
+  ExportJobView,
+  ExportSettings,
   HistoryCall,
   InteractiveSettings,
   IpcError,
   Language,
   Preview,
+  Role,
+  RowPage,
+  RowQuery,
   Rule,
   SampleCall,
   SettingsView,
@@ -126,6 +133,49 @@ export interface Backend {
   forgetRelayKey(): Promise<SettingsView>;
   /** Takes the screen pop of `callId` off the screen (a newer pop stays). Never fails. */
   dismissIvrPop(callId: string): Promise<DeskSnapshot>;
+  /**
+   * Makes the user an agent or a supervisor (`SettingsView.role`); a supervisor sees the export
+   * page, and the CC-FS callback receiver runs for them (see `ExportView.receiver`).
+   */
+  setRole(role: Role): Promise<SettingsView>;
+  /**
+   * Checks and saves the CC-FS export settings, then starts, moves or stops the callback receiver
+   * to match. Nothing is saved when a field is wrong: rejects with `invalidInput` and a sentence
+   * naming it.
+   */
+  saveExportSettings(settings: ExportSettings): Promise<SettingsView>;
+  /**
+   * Keeps the CC-FS SK (the developer's secret key) in the OS keychain; only `ExportView.skSaved`
+   * ever comes back. Rejects with `invalidInput` when it is blank, `storage` when the keychain fails.
+   */
+  setCcfsSk(sk: string): Promise<SettingsView>;
+  /** Removes the CC-FS SK from the keychain (`skSaved` turns false); the callback receiver stops. */
+  forgetCcfsSk(): Promise<SettingsView>;
+  /**
+   * Asks CC-FS for the CDRs and recording indexes of a period, cut into windows of at most three
+   * days, each a job of its own; resolves to the new jobs, which then progress in the snapshot's
+   * `exports` (requested → waiting → downloading → ready, or failed with a reason). Nothing is
+   * asked when the form is wrong: rejects with `invalidInput` and a sentence (a time that is not
+   * one, the end before the start, a filter too long: agent and account at most 20 characters,
+   * call id and numbers 25), or when exports cannot run (not a supervisor, CC-FS not configured,
+   * the callback receiver not running).
+   */
+  requestExport(form: ExportForm): Promise<ExportJobView[]>;
+  /**
+   * Tries a failed job again (downloads its file again when CC-FS already named it, else asks
+   * again); resolves to the newest jobs. Rejects with `invalidInput` when the job is not a failed
+   * one, or exports cannot run.
+   */
+  retryExport(job: number): Promise<ExportJobView[]>;
+  /** A page (500 rows) of the stored CDRs or recording indexes that match `query`. */
+  exportRows(query: RowQuery): Promise<RowPage>;
+  /**
+   * Writes every row that matches `query` (all pages) as CSV into the Downloads folder; resolves
+   * to the file's path.
+   */
+  exportCsv(query: RowQuery): Promise<string>;
+  /** The export audit log (requests, callbacks, downloads, retries, CSV files), newest first: read-only. */
+  exportAudit(): Promise<ExportAuditEntry[]>;
   /** Calls `cb` with every snapshot the desk publishes; resolves to the unsubscribe function. */
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void>;
 }

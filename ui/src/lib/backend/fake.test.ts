@@ -4,8 +4,11 @@ import {
   CALL_GONE,
   callActions,
   callNotes,
+  CDR_COLUMNS,
   checkRelayUrl,
   deskSnapshot,
+  EXPORT_REFUSED,
+  exportView,
   FakeBackend,
   GATEWAY_RECORD_FAILED,
   interactiveView,
@@ -13,11 +16,24 @@ import {
   NO_ODFS_SECRET,
   notesBaseBytes,
   ODFS_REFUSED,
+  RECORD_COLUMNS,
   settingsView,
   TYPED_AFTER_END,
   withDerived,
 } from "./fake";
-import type { Action, CallView, DeskSnapshot, InteractiveSettings, NoteView, Rule, SettingsView } from "./generated";
+import type {
+  Action,
+  BillFilters,
+  CallView,
+  DeskSnapshot,
+  ExportForm,
+  ExportSettings,
+  InteractiveSettings,
+  NoteView,
+  RowQuery,
+  Rule,
+  SettingsView,
+} from "./generated";
 
 const signedIn = { phase: "signedIn", agentId: 1001, agentState: "ready", health: "connected" } as const;
 const ringing: CallView = {
@@ -662,6 +678,217 @@ describe("FakeBackend Call Interactive", () => {
     expect(ivr?.callerName).toBe("Мария Иванова");
     expect(ivr?.pastCalls.length).toBeGreaterThan(0);
     expect(ivr?.answer).toEqual({ rule: "1. Back to me", actions: ["SimpleTransfer 40038"], problem: null });
+    await backend.signOut();
+  });
+});
+
+describe("FakeBackend export", () => {
+  afterEach(() => vi.useRealTimers());
+
+  const none: BillFilters = { accountId: null, agentId: null, callId: null, callerNo: null, calleeNo: null, calleeNo2: null };
+  const form = (over: Partial<ExportForm> = {}): ExportForm => ({ begin: "2026-11-01", end: "2026-11-10", filters: none, dataType: "callRecord", ...over });
+  /** A supervisor whose CC-FS, AK, SK and callback receiver are set up. */
+  async function supervisor(init: ConstructorParameters<typeof FakeBackend>[0] = {}) {
+    const backend = new FakeBackend(init);
+    await backend.setRole("supervisor");
+    await backend.saveExportSettings({
+      ...exportView().settings,
+      ccfsUrl: "https://ccfs.example.com:28443/",
+      ak: "ak-1",
+      callbackListen: "127.0.0.1:8443",
+    });
+    await backend.setCcfsSk("sk-1");
+    return backend;
+  }
+  const refusedWith = (message: string) => ({ code: "invalidInput", message });
+
+  it("starts as an agent with nothing configured, and no jobs", () => {
+    const backend = new FakeBackend();
+    expect(backend.currentSettings.role).toBe("agent");
+    expect(backend.currentSettings.export).toMatchObject({ skSaved: false, receiver: { state: "off" }, settings: { ccfsUrl: null, ak: null } });
+    expect(backend.current.exports).toEqual([]);
+  });
+
+  it("starts the callback receiver only for a supervisor with an AK and SK, as the desk does", async () => {
+    const backend = new FakeBackend();
+    const configured = { ...exportView().settings, ccfsUrl: "https://ccfs.example.com/", ak: "ak-1" };
+    await backend.saveExportSettings(configured);
+    await backend.setCcfsSk("sk-1");
+    expect(backend.currentSettings.export.receiver, "an agent runs no receiver").toEqual({ state: "off" });
+
+    let view = (await backend.setRole("supervisor")).export;
+    expect(view.receiver).toEqual({ state: "failed", reason: "Set the callback address: the https:// address CC-FS uses to reach this computer" });
+    view = (await backend.saveExportSettings({ ...configured, callbackUrl: "https://sidekick.example.com:8443/ccfs/callback" })).export;
+    expect(view.receiver.state === "failed" && view.receiver.reason).toMatch(/needs a certificate and key/);
+    view = (await backend.saveExportSettings({ ...configured, callbackCert: " /etc/r.crt ", callbackKey: "/etc/r.key", callbackListen: "0.0.0.0:9443", callbackUrl: "https://sidekick.example.com:9443/ccfs/callback" })).export;
+    expect(view.receiver).toEqual({ state: "listening", url: "https://sidekick.example.com:9443/ccfs/callback" });
+    expect(view.settings.callbackCert, "saved trimmed").toBe("/etc/r.crt");
+    view = (await backend.saveExportSettings({ ...configured, callbackListen: "127.0.0.1:8443" })).export;
+    expect(view.receiver, "plain HTTP on loopback, its URL made from the address").toEqual({ state: "listening", url: "http://127.0.0.1:8443/ccfs/callback" });
+
+    expect((await backend.forgetCcfsSk()).export).toMatchObject({ skSaved: false, receiver: { state: "off" } });
+    await expect(backend.setCcfsSk("  ")).rejects.toEqual(refusedWith("Enter the SK (the developer's secret key for CC-FS)"));
+  });
+
+  it("refuses wrong settings with the desk's sentences, saving nothing", async () => {
+    const backend = new FakeBackend();
+    const base = exportView().settings;
+    const refusals: Array<[Partial<ExportSettings>, string]> = [
+      [{ ccfsUrl: "ccfs.example.com" }, '"ccfs.example.com" is not an address; write it like https://ccfs.example.com:28443/'],
+      [{ ccfsUrl: "http://ccfs.example.com/" }, "The CC-FS address must start with https:// (plain http is allowed only for a simulator on this computer)"],
+      [{ ak: "a/b" }, "The AK may hold at most 64 characters, with no spaces or slashes"],
+      [{ tenantZone: "Mars/Olympus" }, '"Mars/Olympus" is not a time zone; write it as in the IANA list, like Europe/Moscow'],
+      [{ callbackListen: "8443" }, '"8443" is not an address to listen on; write it as 0.0.0.0:8443 (address:port)'],
+      [{ callbackUrl: "http://sidekick.example.com/ccfs/callback" }, "The callback address must start with https:// (CC-FS calls back over TLS only)"],
+      [{ callbackCert: "/etc/r.crt" }, "Give both the callback certificate and its key, or neither"],
+    ];
+    for (const [wrong, message] of refusals) {
+      await expect(backend.saveExportSettings({ ...base, ...wrong })).rejects.toEqual(refusedWith(message));
+    }
+    expect(backend.currentSettings.export.settings).toEqual(base);
+    const zoned = await backend.saveExportSettings({ ...base, ccfsUrl: "http://127.0.0.1:28443/", tenantZone: "Asia/Yekaterinburg" });
+    expect(zoned.export.zone).toBe("Asia/Yekaterinburg");
+  });
+
+  it("cuts a period into windows of at most three days, each a job, newest first in the snapshot", async () => {
+    const backend = await supervisor({ exportMs: 1_000 });
+    vi.useFakeTimers();
+    const filters = { ...none, agentId: " 1001 ", callerNo: "" };
+    const jobs = await backend.requestExport(form({ filters }));
+    expect(jobs.map((j) => [j.part, j.parts, j.begin, j.end])).toEqual([
+      [1, 4, "2026-11-01 00:00:00", "2026-11-03 23:59:59"],
+      [2, 4, "2026-11-04 00:00:00", "2026-11-06 23:59:59"],
+      [3, 4, "2026-11-07 00:00:00", "2026-11-09 23:59:59"],
+      [4, 4, "2026-11-10 00:00:00", "2026-11-10 23:59:59"],
+    ]);
+    expect(jobs.every((j) => j.state === "requested" && j.request === jobs[0]?.request)).toBe(true);
+    expect(jobs[0]?.filters, "filters trimmed, empty ones left out").toEqual({ ...none, agentId: "1001" });
+    expect(backend.current.exports.map((j) => j.id)).toEqual(jobs.map((j) => j.id).reverse());
+
+    const timed = await backend.requestExport(form({ begin: "2026-11-01 10:30", end: "2026-11-04 10:30:15" }));
+    expect(timed.map((j) => [j.begin, j.end])).toEqual([
+      ["2026-11-01 10:30:00", "2026-11-04 10:29:59"],
+      ["2026-11-04 10:30:00", "2026-11-04 10:30:15"],
+    ]);
+    expect(timed[0]?.request).toBe((jobs[0]?.request ?? 0) + 1);
+  });
+
+  it("refuses what the desk refuses, in its words", async () => {
+    const agent = new FakeBackend();
+    await expect(agent.requestExport(form())).rejects.toEqual(refusedWith("Exports are for supervisors: turn on the supervisor role in Settings"));
+    await agent.setRole("supervisor");
+    await expect(agent.requestExport(form())).rejects.toEqual(refusedWith("Set the CC-FS address in Settings first"));
+    await agent.saveExportSettings({ ...exportView().settings, ccfsUrl: "https://ccfs.example.com/", ak: "ak-1" });
+    await expect(agent.requestExport(form())).rejects.toEqual(refusedWith("Set the CC-FS AK and SK in Settings first"));
+    await agent.setCcfsSk("sk-1");
+    await expect(agent.requestExport(form())).rejects.toEqual(
+      refusedWith("The callback receiver is not running: Set the callback address: the https:// address CC-FS uses to reach this computer"),
+    );
+
+    const backend = await supervisor();
+    await expect(backend.requestExport(form({ begin: "01.11.2026" }))).rejects.toEqual(
+      refusedWith('"01.11.2026" is not a date; write it as YYYY-MM-DD, optionally with HH:MM'),
+    );
+    await expect(backend.requestExport(form({ end: "2026-02-30" }))).rejects.toMatchObject({ message: expect.stringContaining('"2026-02-30" is not a date') });
+    await expect(backend.requestExport(form({ begin: "2026-11-10 12:00", end: "2026-11-10 09:00" }))).rejects.toEqual(
+      refusedWith("The period ends (2026-11-10 09:00:00) before it begins (2026-11-10 12:00:00)"),
+    );
+    await expect(backend.requestExport(form({ filters: { ...none, agentId: "1".repeat(21) } }))).rejects.toEqual(
+      refusedWith("The agent id may be at most 20 characters (it has 21)"),
+    );
+    await expect(backend.requestExport(form({ filters: { ...none, accountId: "a".repeat(20), callerNo: "7".repeat(26) } }))).rejects.toEqual(
+      refusedWith("The caller number may be at most 25 characters (it has 26)"),
+    );
+    expect(backend.current.exports, "nothing was asked").toEqual([]);
+  });
+
+  it("moves a job on to ready, step by step, with rows to show", async () => {
+    const backend = await supervisor({ exportMs: 1_000 });
+    vi.useFakeTimers();
+    const states: string[] = [];
+    await backend.onSnapshot((s) => states.push(s.exports[0]?.state ?? "none"));
+    const [job] = await backend.requestExport(form({ begin: "2026-11-20", end: "2026-11-20" }));
+    if (!job) throw new Error("no job");
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(backend.current.exports[0]).toMatchObject({ state: "waiting", responseId: expect.any(String) });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(backend.current.exports[0]).toMatchObject({ state: "downloading", billFileName: `bill_20261120_${job.id}.zip` });
+    await vi.advanceTimersByTimeAsync(1_000);
+    const ready = backend.current.exports[0];
+    expect(ready).toMatchObject({ state: "ready", reason: null });
+    expect(states.filter((s, i) => s !== states[i - 1])).toEqual(["requested", "waiting", "downloading", "ready"]);
+    expect(ready?.calls).toBeGreaterThan(0);
+    expect(ready?.records).toBe((ready?.calls ?? 0) - 1);
+
+    const query: RowQuery = { kind: "calls", job: job.id, search: "", sort: null, descending: false, offset: 0 };
+    const page = await backend.exportRows(query);
+    expect(page.columns).toEqual(CDR_COLUMNS);
+    expect(page).toMatchObject({ total: ready?.calls, offset: 0 });
+    const begins = page.rows.map((r) => r[CDR_COLUMNS.indexOf("call_begin")] ?? "");
+    expect(begins, "sorted by call start unless asked otherwise").toEqual([...begins].sort());
+    expect(begins.every((b) => b.startsWith("2026-11-20 "))).toBe(true);
+    const records = await backend.exportRows({ ...query, kind: "records" });
+    expect(records.columns).toEqual(RECORD_COLUMNS);
+    expect(records.total).toBe(ready?.records);
+  });
+
+  it("searches, sorts and pages the rows as the desk's store does", async () => {
+    const backend = await supervisor();
+    const [job] = await backend.requestExport(form({ begin: "2026-11-20", end: "2026-11-20" }));
+    if (!job) throw new Error("no job");
+    // Many rows: a job as the desk would publish it after a big download.
+    backend.emit({ ...backend.current, exports: [{ ...job, id: 99, state: "ready", calls: 1_234, records: 0 }] });
+    const all: RowQuery = { kind: "calls", job: 99, search: "", sort: null, descending: false, offset: 0 };
+    const first = await backend.exportRows(all);
+    expect([first.rows.length, first.total, first.offset]).toEqual([500, 1_234, 0]);
+    const last = await backend.exportRows({ ...all, offset: 1_000 });
+    expect([last.rows.length, last.offset]).toEqual([234, 1_000]);
+
+    const agent = CDR_COLUMNS.indexOf("agent_id");
+    const byAgent = await backend.exportRows({ ...all, sort: "agent_id", descending: true });
+    expect(byAgent.rows[0]?.[agent]).toBe("1005");
+    const found = await backend.exportRows({ ...all, search: " 1003 " });
+    expect(found.total).toBeGreaterThan(0);
+    expect(found.total).toBeLessThan(1_234);
+    expect(found.rows.every((r) => [r[3], r[4], r[5], r[6]].some((v) => v?.includes("1003")))).toBe(true);
+    expect((await backend.exportRows({ ...all, search: "nobody" })).total).toBe(0);
+
+    const everyReady = await backend.exportRows({ ...all, job: null });
+    expect(everyReady.total, "every ready job's rows").toBe(1_234 + (backend.current.exports.find((j) => j.id === job.id)?.calls ?? 0));
+  });
+
+  it("fails a job CC-FS refuses, and retries it", async () => {
+    const backend = await supervisor({ refuseExports: EXPORT_REFUSED });
+    const [job] = await backend.requestExport(form({ begin: "2026-11-20", end: "2026-11-21" }));
+    if (!job) throw new Error("no job");
+    expect(backend.current.exports[0]).toMatchObject({ id: job.id, state: "failed", reason: EXPORT_REFUSED });
+    await expect(backend.exportRows({ kind: "calls", job: job.id, search: "", sort: null, descending: false, offset: 0 })).resolves.toMatchObject({ total: 0 });
+
+    backend.refuseExports = null;
+    const answer = await backend.retryExport(job.id);
+    expect(answer.find((j) => j.id === job.id)?.state, "the answer shows it asked again").toBe("requested");
+    expect(backend.current.exports[0]).toMatchObject({ id: job.id, state: "ready", reason: null });
+    await expect(backend.retryExport(job.id)).rejects.toEqual(refusedWith("Only a failed job can be retried"));
+    await expect(backend.retryExport(12_345)).rejects.toEqual(refusedWith("There is no export job 12345"));
+    expect((await backend.exportAudit()).map((e) => e.action)).toEqual(["download", "callback", "retry", "query", "request"]);
+  });
+
+  it("writes CSV into Downloads, and logs it", async () => {
+    const backend = await supervisor();
+    await backend.requestExport(form({ begin: "2026-11-20", end: "2026-11-20", dataType: "record" }));
+    const path = await backend.exportCsv({ kind: "records", job: null, search: "", sort: "agent_id", descending: false, offset: 500 });
+    expect(path).toMatch(/^\/home\/supervisor\/Downloads\/sidekick-recording-index-\d{8}-\d{6}\.csv$/);
+    const [entry] = await backend.exportAudit();
+    expect(entry).toMatchObject({ action: "csv", job: null, detail: 'recording-index, search ""' });
+    expect(entry?.result).toMatch(/^ok: \d+ rows to \/home\/supervisor\/Downloads\//);
+  });
+
+  it("gives the scripted demo a supervisor with earlier exports, one of them refused", async () => {
+    vi.useFakeTimers();
+    const backend = new FakeBackend({ scripted: true });
+    expect(backend.currentSettings.role).toBe("supervisor");
+    expect(backend.currentSettings.export.receiver.state).toBe("listening");
+    expect(backend.current.exports.map((j) => j.state)).toEqual(["failed", "ready", "ready"]);
     await backend.signOut();
   });
 });

@@ -36,11 +36,22 @@
  * as the backend does. `popIvr` puts a caller the IVR announced on the screen, with their past
  * calls and the saved rules' answer; the pop stays (signed in or not) until `dismissIvrPop`.
  *
+ * The supervisor's export works as the desk's does: the role, the CC-FS settings (checked with
+ * the desk's sentences) and the SK (only the fact that one is saved) decide whether the callback
+ * receiver "listens"; a request is refused as the desk refuses it (not a supervisor, CC-FS not
+ * configured, no receiver, a time that is not one, the end before the start, a filter too long),
+ * else its period is cut into windows of at most three days (`begin + 3 days − 1 s` each), a job
+ * each, that go requested → waiting → downloading → ready over `exportMs` a step, or fail with
+ * `refuseExports`' sentence. A ready job holds a few made-up CDRs and recording indexes (see
+ * {@link jobRows}), which `exportRows` searches, sorts and pages as the desk's store does.
+ *
  * With `scripted: true` (what `index.ts` uses outside Tauri) it starts in a demo session with a
  * few calls in the history and plays calls on a timer, each announced by the IVR first (the
  * demo's rules route a caller from the history back to the agent), so `npm run dev` shows a
- * living window rather than an empty one.
+ * living window rather than an empty one. Its user is a supervisor with a configured CC-FS and a
+ * few earlier exports (one of them refused, to retry).
  */
+import { formatWallTime, parseWallTime, splitPeriod } from "../export/period";
 import { jsonEscapedLen, utf8Len } from "../notes/budget";
 import type { Backend } from "./backend";
 import type {
@@ -56,6 +67,13 @@ import type {
   DeskSnapshot,
   Direction,
   Action,
+  BillFilters,
+  DataType,
+  ExportAuditEntry,
+  ExportForm,
+  ExportJobView,
+  ExportSettings,
+  ExportView,
   HistoryCall,
   InteractiveSettings,
   InteractiveView,
@@ -70,6 +88,10 @@ import type {
   RecordingState,
   RecordingView,
   RelayConnection,
+  Role,
+  RowKind,
+  RowPage,
+  RowQuery,
   Rule,
   SampleCall,
   SessionView,
@@ -93,8 +115,8 @@ let lastRevision = 0;
  * revision than the one made before it, as the desk's do. `canChangeState` defaults to `false`;
  * see {@link withDerived} for the values the desk would compute. Given to a {@link FakeBackend},
  * a snapshot with a call and `notes: null` (or `recording: null`) gets the fake's notes (or
- * recording) of that call, and one with `ivr: null` the fake's screen pop (see
- * {@link FakeBackend.popIvr}).
+ * recording) of that call, one with `ivr: null` the fake's screen pop (see
+ * {@link FakeBackend.popIvr}), and one with no `exports` the fake's export jobs.
  */
 export function deskSnapshot(
   session: Partial<SessionView> = {},
@@ -123,6 +145,7 @@ export function deskSnapshot(
     recording,
     ivr,
     relay: null,
+    exports: [],
   };
 }
 
@@ -288,6 +311,226 @@ export const DEMO_RULES: Rule[] = [
   },
 ];
 
+/*
+ * The supervisor's export from CC-FS, as the desk does it (crates/desk/src/export): its settings'
+ * checks and the callback receiver's start, with the desk's sentences; the period cut into windows
+ * of at most three days; the jobs' progress; the stored rows, searched, sorted and paged.
+ */
+
+/** The CDR columns, in the vendor's order (the desk's `CDR_COLUMNS`). */
+export const CDR_COLUMNS = [
+  "developer", "account_id", "cc_id", "agent_id", "call_id", "caller_no", "callee_no", "wait_begin", "wait_end", "ack_begin",
+  "ack_end", "call_begin", "call_end", "device_type", "device_no", "call_type", "release_cause", "call_id_num", "vdn_id",
+  "pre_device_type", "pre_device_no",
+];
+/** The recording-index columns (the desk's `RECORD_COLUMNS`). */
+export const RECORD_COLUMNS = [
+  "developer", "account_id", "cc_id", "agent_id", "call_id", "caller_no", "callee_no", "call_begin", "call_end", "file_name",
+  "task_status", "task_result", "original_file_name", "vdn_id", "call_type", "media_type", "user_wanted_skill_id",
+  "current_skill_id",
+];
+/** Rows per page of the export table (the desk's `PAGE_ROWS`). */
+export const PAGE_ROWS = 500;
+/** Jobs the snapshot shows, the newest (the desk's `JOBS_SHOWN`). */
+const JOBS_SHOWN = 50;
+/** Where the callback receiver listens unless configured (the desk's `DEFAULT_CALLBACK_LISTEN`). */
+export const DEFAULT_CALLBACK_LISTEN = "0.0.0.0:8443";
+/** What the desk says when CC-FS refuses a query (`refuseExports`'s default). */
+export const EXPORT_REFUSED = "CC-FS refused (CCFS.10010): Requests are too frequent, try again later";
+
+/** This computer's time zone, which the desk uses when the tenant's is not set. */
+function computerZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** Nothing configured for the export, as on a fresh install. */
+const DEFAULT_EXPORT_SETTINGS: ExportSettings = {
+  ccfsUrl: null,
+  ak: null,
+  tenantZone: null,
+  callbackListen: null,
+  callbackUrl: null,
+  callbackCert: null,
+  callbackKey: null,
+  timestampMillis: false,
+};
+
+/** The export part of the settings: `settings` over nothing configured, changed by `over`. */
+export function exportView(settings: Partial<ExportSettings> = {}, over: Partial<ExportView> = {}): ExportView {
+  const saved = { ...DEFAULT_EXPORT_SETTINGS, ...settings };
+  return { settings: saved, skSaved: false, zone: saved.tenantZone ?? computerZone(), receiver: { state: "off" }, ...over };
+}
+
+/** The demo's CC-FS (the receiver on loopback may serve plain HTTP, as for the simulator). */
+const DEMO_EXPORT = exportView(
+  { ccfsUrl: "https://ccfs.demo.sidekick.local:28443/", ak: "demo-ak-7f3a", tenantZone: "Europe/Moscow", callbackListen: "127.0.0.1:8443" },
+  { skSaved: true, receiver: { state: "listening", url: "http://127.0.0.1:8443/ccfs/callback" } },
+);
+
+/** What the desk says is wrong with the CC-FS address, or `null`. */
+function ccfsUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not an address; write it like https://ccfs.example.com:28443/`;
+  }
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme === "https") return null;
+  if (scheme === "http") {
+    return isLoopbackHost(url.hostname) ? null : "The CC-FS address must start with https:// (plain http is allowed only for a simulator on this computer)";
+  }
+  return `The CC-FS address must start with https://, not ${scheme}://`;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === "localhost" || h === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** The export settings trimmed and checked as the desk checks them; throws its sentence for the first wrong field. */
+function checkedExportSettings(settings: ExportSettings): ExportSettings {
+  const trim = (v: string | null) => v?.trim() || null;
+  const s: ExportSettings = {
+    ccfsUrl: trim(settings.ccfsUrl),
+    ak: trim(settings.ak),
+    tenantZone: trim(settings.tenantZone),
+    callbackListen: trim(settings.callbackListen),
+    callbackUrl: trim(settings.callbackUrl),
+    callbackCert: trim(settings.callbackCert),
+    callbackKey: trim(settings.callbackKey),
+    timestampMillis: settings.timestampMillis,
+  };
+  const urlProblem = s.ccfsUrl === null ? null : ccfsUrlProblem(s.ccfsUrl);
+  if (urlProblem) throw refusal(urlProblem);
+  if (s.ak !== null && ([...s.ak].length > 64 || /[\s/]/.test(s.ak))) {
+    throw refusal("The AK may hold at most 64 characters, with no spaces or slashes");
+  }
+  if (s.tenantZone !== null) {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: s.tenantZone });
+    } catch {
+      throw refusal(`"${s.tenantZone}" is not a time zone; write it as in the IANA list, like Europe/Moscow`);
+    }
+  }
+  if (s.callbackListen !== null && !isSocketAddress(s.callbackListen)) {
+    throw refusal(`"${s.callbackListen}" is not an address to listen on; write it as 0.0.0.0:8443 (address:port)`);
+  }
+  if (s.callbackUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(s.callbackUrl);
+    } catch {
+      throw refusal(`"${s.callbackUrl}" is not an address; write it like https://sidekick.example.com:8443/ccfs/callback`);
+    }
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+      throw refusal("The callback address must start with https:// (CC-FS calls back over TLS only)");
+    }
+  }
+  if ((s.callbackCert === null) !== (s.callbackKey === null)) {
+    throw refusal("Give both the callback certificate and its key, or neither");
+  }
+  return s;
+}
+
+/** How the callback receiver stands for `view` and `role`, as the desk starts it (the fake binds nothing). */
+function receiverFor(role: Role, view: ExportView): ExportView["receiver"] {
+  const s = view.settings;
+  if (role !== "supervisor" || s.ak === null || !view.skSaved) return { state: "off" };
+  const listen = s.callbackListen ?? DEFAULT_CALLBACK_LISTEN;
+  const colon = listen.lastIndexOf(":");
+  const host = listen.slice(0, colon);
+  const port = Number(listen.slice(colon + 1));
+  const tls = s.callbackCert !== null && s.callbackKey !== null;
+  const failed = (reason: string) => ({ state: "failed", reason }) as const;
+  if (s.callbackUrl === null && (host === "0.0.0.0" || host === "[::]")) {
+    return failed("Set the callback address: the https:// address CC-FS uses to reach this computer");
+  }
+  if (!tls && !isLoopbackHost(host)) {
+    return failed("The callback receiver needs a certificate and key (CC-FS calls back over HTTPS only); plain HTTP is allowed only on 127.0.0.1");
+  }
+  if (port > 0 && port < 1024) return failed(`This computer does not let the app listen on port ${port}`);
+  return { state: "listening", url: s.callbackUrl ?? `${tls ? "https" : "http"}://${listen}/ccfs/callback` };
+}
+
+/** The filters trimmed, empty ones left out, their lengths checked (CC-FS's Table 3), as the desk does. */
+function normalizedFilters(filters: BillFilters): BillFilters {
+  const field = (value: string | null, name: string, max: number) => {
+    const v = value?.trim() || null;
+    const chars = v === null ? 0 : [...v].length;
+    if (chars > max) throw refusal(`${name} may be at most ${max} characters (it has ${chars})`);
+    return v;
+  };
+  return {
+    accountId: field(filters.accountId, "The account id", 20),
+    agentId: field(filters.agentId, "The agent id", 20),
+    callId: field(filters.callId, "The call id", 25),
+    callerNo: field(filters.callerNo, "The caller number", 25),
+    calleeNo: field(filters.calleeNo, "The called number", 25),
+    calleeNo2: field(filters.calleeNo2, "The second called number", 25),
+  };
+}
+
+/** `dataType` as CC-FS's wire writes it. */
+const WIRE_DATA_TYPE: Record<DataType, string> = { call: "call", record: "record", callRecord: "call_record" };
+
+/** The audit log's detail of a request, as the desk writes it. */
+function describeRequest(form: ExportForm, filters: BillFilters, jobs: number): string {
+  const named: Array<[string, string | null]> = [
+    ["account", filters.accountId],
+    ["agent", filters.agentId],
+    ["call", filters.callId],
+    ["caller", filters.callerNo],
+    ["callee", filters.calleeNo],
+    ["callee2", filters.calleeNo2],
+  ];
+  return [
+    `${form.begin.trim()} – ${form.end.trim()}`,
+    WIRE_DATA_TYPE[form.dataType],
+    ...named.filter(([, v]) => v !== null).map(([name, v]) => `${name} ${v}`),
+    `${jobs} job${jobs === 1 ? "" : "s"}`,
+  ].join(", ");
+}
+
+/** How many CDRs and recording indexes the "file" of a ready job holds: a few, by its id. */
+function exportCounts(job: ExportJobView): { calls: number; records: number } {
+  const base = 4 + ((job.id * 5 + job.part) % 7);
+  return { calls: job.dataType === "record" ? 0 : base, records: job.dataType === "call" ? 0 : base - 1 };
+}
+
+/**
+ * The rows of a ready job, made up from it: `job.calls` CDRs (or `job.records` recording indexes,
+ * of the same calls) spread over its window, matching its filters. The same job always gives the
+ * same rows.
+ */
+export function jobRows(job: ExportJobView, kind: RowKind, developer = "demo-ak-7f3a"): string[][] {
+  const count = kind === "calls" ? job.calls : job.records;
+  const begin = parseWallTime(job.begin) ?? 0;
+  const span = Math.max(0, (parseWallTime(job.end, true) ?? begin) - begin);
+  const agents = ["1001", "1002", "1003", "1005"];
+  const callers = ["+74951234567", "+74959876543", "+79161112233", "+78125550101", "+79031234455"];
+  const f = job.filters;
+  return Array.from({ length: count }, (_, i) => {
+    const seed = job.id * 31 + i * 17;
+    const at = begin + Math.floor(((i + 0.5) * span) / Math.max(count, 1) / 1000) * 1000;
+    const agent = f.agentId ?? agents[seed % agents.length] ?? "1001";
+    const callId = f.callId ?? `${Math.floor(at / 1000)}-${String(job.id).padStart(3, "0")}${String(i).padStart(3, "0")}`;
+    const caller = f.callerNo ?? callers[(seed * 7) % callers.length] ?? "";
+    const callee = f.calleeNo ?? "74950001122";
+    const account = f.accountId ?? "tenant01";
+    const waitEnd = at + (5 + (seed % 35)) * 1000;
+    const ackEnd = waitEnd + (3 + (seed % 12)) * 1000;
+    const callEnd = ackEnd + (30 + ((seed * 13) % 570)) * 1000;
+    const [wb, we, ab, ae, cb, ce] = [at, waitEnd, waitEnd, ackEnd, ackEnd, callEnd].map(formatWallTime);
+    if (kind === "calls") {
+      return [developer, account, "1", agent, callId, caller, callee, wb, we, ab, ae, cb, ce, "2", agent, "0", "0", "-1", "1", "1", "10"] as string[];
+    }
+    const file = `${callId}.V3`;
+    const path = `Y:/${(cb ?? "").slice(0, 10).replace(/-/g, "")}/${agent}/${file}`;
+    return [developer, account, "1", agent, callId, caller, callee, cb, ce, path, "0", "", file, "1", "0", "1", "1", "1"] as string[];
+  });
+}
+
 const DEFAULT_SETTINGS: SettingsView = {
   gatewayUrl: null,
   agentId: null,
@@ -301,6 +544,8 @@ const DEFAULT_SETTINGS: SettingsView = {
   recordHotkey: null,
   recordHotkeyProblem: null,
   callInteractive: DEFAULT_INTERACTIVE,
+  role: "agent",
+  export: exportView(),
 };
 
 /** Settings with nothing saved, as on a fresh install, changed by `over` (for tests). */
@@ -681,6 +926,22 @@ export class FakeBackend implements Backend {
   #relayTimer: ReturnType<typeof setTimeout> | undefined;
   /** How long "connecting" to the relay takes. */
   readonly #relayMs: number;
+  /** The export jobs, in the order they were asked for (the snapshot shows the newest 50, newest first). */
+  #jobs: ExportJobView[] = [];
+  /** The id of the newest job. */
+  #lastJobId = 0;
+  /** The export audit log, oldest first. */
+  readonly #exportAudit: ExportAuditEntry[] = [];
+  /**
+   * How long each step of an export job takes: CC-FS answering the query, its callback, the
+   * download; 0 takes every step before the command resolves.
+   */
+  readonly #exportMs: number;
+  /**
+   * Makes CC-FS refuse every query with this sentence, so each job asked for (or retried) fails
+   * with it; `null` lets them through. May be changed at any time.
+   */
+  refuseExports: string | null;
 
   constructor(
     init: {
@@ -692,10 +953,13 @@ export class FakeBackend implements Backend {
       recordMs?: number;
       refuseRecording?: boolean;
       relayMs?: number;
+      exportMs?: number;
+      refuseExports?: string | null;
     } = {},
   ) {
     // The demo's deployment records through ODFS (its own, with its own secret).
-    // The demo also runs a Call Interactive server with the demo's rules, as the desk's does.
+    // The demo also runs a Call Interactive server with the demo's rules, as the desk's does, and
+    // its user is a supervisor with a CC-FS to export from.
     this.currentSettings =
       init.settings ??
       (init.scripted
@@ -703,6 +967,8 @@ export class FakeBackend implements Backend {
             ...DEFAULT_SETTINGS,
             recordingPath: "odfs",
             callInteractive: interactiveView({ enabled: true, rules: DEMO_RULES }, { status: { state: "listening", address: DEFAULT_LISTEN } }),
+            role: "supervisor",
+            export: DEMO_EXPORT,
           }
         : DEFAULT_SETTINGS);
     this.#savedAccount = this.currentSettings.passwordSaved
@@ -714,6 +980,8 @@ export class FakeBackend implements Backend {
     this.#recordMs = init.recordMs ?? (this.#scripted ? 1_200 : 0);
     this.refuseRecording = init.refuseRecording ?? false;
     this.#relayMs = init.relayMs ?? (this.#scripted ? 800 : 0);
+    this.#exportMs = init.exportMs ?? (this.#scripted ? 1_500 : 0);
+    this.refuseExports = init.refuseExports ?? null;
     // As on the desk: a demo session has the demo's key, any other the one in the keychain.
     const demo = this.#scripted || (init.snapshot?.session.demo ?? false);
     this.#unavailable = demo || this.currentSettings.callDataKeySaved ? null : NO_KEY;
@@ -723,6 +991,8 @@ export class FakeBackend implements Backend {
     this.current = this.#complete(init.snapshot ?? deskSnapshot());
     if (this.#scripted) {
       this.#seedHistory();
+      this.#seedExports();
+      this.current = { ...this.current, exports: this.#shownJobs() };
       this.#playDemo();
     }
   }
@@ -1187,6 +1457,105 @@ export class FakeBackend implements Backend {
     });
   }
 
+  /** Makes the user an agent or a supervisor; the callback receiver starts or stops to match. */
+  setRole(role: Role): Promise<SettingsView> {
+    return this.#invoke("setRole", [role], () => {
+      this.currentSettings = { ...this.currentSettings, role };
+      this.#setExport({});
+      return this.currentSettings;
+    });
+  }
+
+  /** Checks the settings as the desk does and saves them trimmed; the receiver then starts where they say. */
+  saveExportSettings(settings: ExportSettings): Promise<SettingsView> {
+    return this.#invoke("saveExportSettings", [settings], () => {
+      const saved = checkedExportSettings(settings);
+      this.#setExport({ settings: saved, zone: saved.tenantZone ?? computerZone() });
+      return this.currentSettings;
+    });
+  }
+
+  /** Keeps only the fact that an SK is saved (never the SK). */
+  setCcfsSk(sk: string): Promise<SettingsView> {
+    return this.#invoke("setCcfsSk", [sk], () => {
+      if (sk.trim() === "") throw refusal("Enter the SK (the developer's secret key for CC-FS)");
+      this.#setExport({ skSaved: true });
+      return this.currentSettings;
+    });
+  }
+
+  /** Forgets the SK; the receiver stops. */
+  forgetCcfsSk(): Promise<SettingsView> {
+    return this.#invoke("forgetCcfsSk", [], () => {
+      this.#setExport({ skSaved: false });
+      return this.currentSettings;
+    });
+  }
+
+  /**
+   * Checks the form as the desk does (who asks, the settings, the times, the filters), cuts the
+   * period into windows of at most three days and makes a job of each; they move on over
+   * `exportMs` a step. Resolves to the new jobs as they were made.
+   */
+  requestExport(form: ExportForm): Promise<ExportJobView[]> {
+    return this.#invoke("requestExport", [form], () => {
+      this.#exportsAllowed();
+      const notADate = (text: string) => refusal(`"${text.trim()}" is not a date; write it as YYYY-MM-DD, optionally with HH:MM`);
+      const begin = parseWallTime(form.begin);
+      if (begin === null) throw notADate(form.begin);
+      const end = parseWallTime(form.end, true);
+      if (end === null) throw notADate(form.end);
+      const filters = normalizedFilters(form.filters);
+      if (end < begin) throw refusal(`The period ends (${formatWallTime(end)}) before it begins (${formatWallTime(begin)})`);
+      const jobs = this.#addJobs(begin, end, filters, form.dataType, Date.now());
+      this.#auditExport("request", jobs[0]?.id ?? null, describeRequest(form, filters, jobs.length), "ok");
+      this.#publishJobs();
+      for (const job of jobs) this.#query(job.id);
+      return jobs;
+    });
+  }
+
+  /** Asks again for a failed job (or downloads its file again, when CC-FS had named it). */
+  retryExport(job: number): Promise<ExportJobView[]> {
+    return this.#invoke("retryExport", [job], () => {
+      this.#exportsAllowed();
+      const failed = this.#jobs.find((j) => j.id === job);
+      if (!failed) throw refusal(`There is no export job ${job}`);
+      if (failed.state !== "failed") throw refusal("Only a failed job can be retried");
+      this.#auditExport("retry", job, `${failed.begin} – ${failed.end}`, "ok");
+      const download = failed.billFileName !== null;
+      this.#updateJob(job, { state: download ? "downloading" : "requested", reason: null });
+      const shown = this.#shownJobs();
+      if (download) this.#download(job);
+      else this.#query(job);
+      return shown;
+    });
+  }
+
+  /** A page of the ready jobs' rows, searched, sorted and paged as the desk's store does. */
+  exportRows(query: RowQuery): Promise<RowPage> {
+    return this.#invoke("exportRows", [query], () => this.#rows(query, PAGE_ROWS));
+  }
+
+  /** "Writes" every matching row and answers with the path the desk would have written to. */
+  exportCsv(query: RowQuery): Promise<string> {
+    return this.#invoke("exportCsv", [query], () => {
+      const page = this.#rows({ ...query, offset: 0 }, null);
+      const kind = query.kind === "calls" ? "cdr" : "recording-index";
+      const d = new Date();
+      const two = (n: number) => String(n).padStart(2, "0");
+      const stamp = `${d.getFullYear()}${two(d.getMonth() + 1)}${two(d.getDate())}-${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}`;
+      const path = `/home/supervisor/Downloads/sidekick-${kind}-${stamp}.csv`;
+      this.#auditExport("csv", query.job, `${kind}, search ${JSON.stringify(query.search)}`, `ok: ${page.rows.length} rows to ${path}`);
+      return path;
+    });
+  }
+
+  /** The export audit log, newest first (the latest 500). */
+  exportAudit(): Promise<ExportAuditEntry[]> {
+    return this.#invoke("exportAudit", [], () => [...this.#exportAudit].reverse().slice(0, AUDIT_SHOWN));
+  }
+
   /**
    * A caller reaches the IVR (for tests and the scripted demo), as the desk pops one: with the
    * agent's latest calls with that number and, unless `caller.answer` says otherwise, what the
@@ -1223,6 +1592,183 @@ export class FakeBackend implements Backend {
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void> {
     this.#listeners.add(cb);
     return Promise.resolve(() => this.#listeners.delete(cb));
+  }
+
+  /** The export view changed by `over`, with the callback receiver started or stopped to match. */
+  #setExport(over: Partial<ExportView>): void {
+    const view = { ...this.currentSettings.export, ...over };
+    this.currentSettings = { ...this.currentSettings, export: { ...view, receiver: receiverFor(this.currentSettings.role, view) } };
+  }
+
+  /** Throws the desk's refusal when exports cannot run: not a supervisor, CC-FS not configured, no receiver. */
+  #exportsAllowed(): void {
+    const { role, export: view } = this.currentSettings;
+    if (role !== "supervisor") throw refusal("Exports are for supervisors: turn on the supervisor role in Settings");
+    if (view.settings.ccfsUrl === null) throw refusal("Set the CC-FS address in Settings first");
+    if (view.settings.ak === null || !view.skSaved) throw refusal("Set the CC-FS AK and SK in Settings first");
+    const receiver = view.receiver;
+    if (receiver.state === "failed") throw refusal(`The callback receiver is not running: ${receiver.reason}`);
+    if (receiver.state === "off") throw refusal("The callback receiver is not running");
+  }
+
+  /** One new request: a job for each window of `[begin, end]`, requested. */
+  #addJobs(begin: number, end: number, filters: BillFilters, dataType: DataType, createdMs: number): ExportJobView[] {
+    const windows = splitPeriod(begin, end);
+    const request = Math.max(0, ...this.#jobs.map((j) => j.request)) + 1;
+    const jobs = windows.map(
+      ([from, to], i): ExportJobView => ({
+        id: ++this.#lastJobId,
+        request,
+        part: i + 1,
+        parts: windows.length,
+        createdMs,
+        begin: formatWallTime(from),
+        end: formatWallTime(to),
+        filters,
+        dataType,
+        state: "requested",
+        responseId: null,
+        billFileName: null,
+        reason: null,
+        calls: 0,
+        records: 0,
+      }),
+    );
+    this.#jobs.push(...jobs);
+    return jobs;
+  }
+
+  /** Adds a job, or replaces the one with its id. */
+  #putJob(job: ExportJobView): void {
+    const i = this.#jobs.findIndex((j) => j.id === job.id);
+    if (i >= 0) this.#jobs[i] = job;
+    else this.#jobs.push(job);
+    this.#lastJobId = Math.max(this.#lastJobId, job.id);
+  }
+
+  /** The jobs the snapshot shows: the newest 50, newest first. */
+  #shownJobs(): ExportJobView[] {
+    return [...this.#jobs].sort((a, b) => b.id - a.id).slice(0, JOBS_SHOWN);
+  }
+
+  /** Changes one job and publishes. */
+  #updateJob(id: number, change: Partial<ExportJobView>): void {
+    const job = this.#jobs.find((j) => j.id === id);
+    if (!job) return;
+    this.#putJob({ ...job, ...change });
+    this.#publishJobs();
+  }
+
+  #publishJobs(): void {
+    this.#publish({ ...this.current, revision: ++lastRevision, exports: this.#shownJobs() });
+  }
+
+  /**
+   * Sends a job's query: after `exportMs` CC-FS answers (or refuses, with `refuseExports`), after
+   * as long again it calls back naming the file, which is then downloaded.
+   */
+  #query(id: number): void {
+    this.#after(this.#exportMs, () => {
+      const job = this.#jobs.find((j) => j.id === id);
+      if (job?.state !== "requested") return;
+      if (this.refuseExports !== null) {
+        this.#auditExport("query", id, `${job.begin} – ${job.end}`, this.refuseExports);
+        this.#updateJob(id, { state: "failed", reason: this.refuseExports });
+        return;
+      }
+      this.#updateJob(id, { state: "waiting", responseId: `${Date.now().toString(36)}${String(id).padStart(6, "0")}` });
+      this.#after(this.#exportMs, () => {
+        if (this.#jobs.find((j) => j.id === id)?.state !== "waiting") return;
+        const file = `bill_${job.begin.slice(0, 10).replace(/-/g, "")}_${id}.zip`;
+        this.#auditExport("callback", id, file, "ok");
+        this.#updateJob(id, { state: "downloading", billFileName: file });
+        this.#download(id);
+      });
+    });
+  }
+
+  /** Downloads a job's file after `exportMs`: its rows are stored and it is ready. */
+  #download(id: number): void {
+    this.#after(this.#exportMs, () => {
+      const job = this.#jobs.find((j) => j.id === id);
+      if (job?.state !== "downloading") return;
+      const counts = exportCounts(job);
+      this.#auditExport("download", id, job.billFileName ?? "", `ok: ${counts.calls} CDRs, ${counts.records} recording indexes`);
+      this.#updateJob(id, { state: "ready", reason: null, ...counts });
+    });
+  }
+
+  /**
+   * The rows that match `query`, as the desk's store selects them: one job's, or every ready
+   * job's; searched in agent, call id and both numbers; sorted by a column (call start when it
+   * names none), ties in the order stored; `limit` rows from `offset` (all with `null`).
+   */
+  #rows(query: RowQuery, limit: number | null): RowPage {
+    const columns = query.kind === "calls" ? CDR_COLUMNS : RECORD_COLUMNS;
+    const jobs = [...this.#jobs]
+      .filter((j) => j.state === "ready" && (query.job === null || j.id === query.job))
+      .sort((a, b) => a.id - b.id);
+    const developer = this.currentSettings.export.settings.ak ?? "demo-ak-7f3a";
+    const needle = query.search.trim().toLowerCase();
+    const searched = ["agent_id", "call_id", "caller_no", "callee_no"].map((c) => columns.indexOf(c));
+    const matching = jobs
+      .flatMap((j) => jobRows(j, query.kind, developer))
+      .filter((row) => needle === "" || searched.some((i) => (row[i] ?? "").toLowerCase().includes(needle)));
+    const sortBy = columns.indexOf(query.sort !== null && columns.includes(query.sort) ? query.sort : "call_begin");
+    const order = query.descending ? -1 : 1;
+    // Array.prototype.sort is stable: equal values keep the order stored, as the desk's `rowid` does.
+    matching.sort((a, b) => {
+      const [x, y] = [a[sortBy] ?? "", b[sortBy] ?? ""];
+      return x < y ? -order : x > y ? order : 0;
+    });
+    const offset = limit === null ? 0 : query.offset;
+    return {
+      columns: [...columns],
+      rows: limit === null ? matching : matching.slice(offset, offset + limit),
+      total: matching.length,
+      offset,
+    };
+  }
+
+  /** Appends to the export audit log, as the desk does for each step. */
+  #auditExport(action: string, job: number | null, detail: string, result: string, atMs = Date.now()): void {
+    const agentId = this.current.session.agentId;
+    const who = `supervisor${agentId ? ` (agent ${agentId})` : ""}`;
+    this.#exportAudit.push({ atMs, who, action, job, detail, result });
+  }
+
+  /**
+   * The demo's earlier exports: a five-day request whose two jobs are ready, and one job CC-FS
+   * refused (Retry works, as CC-FS lets it through now).
+   */
+  #seedExports(): void {
+    const now = Date.now();
+    const day = (ago: number) => {
+      const d = new Date(now - ago * 86_400_000);
+      return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate());
+    };
+    const none: BillFilters = { accountId: null, agentId: null, callId: null, callerNo: null, calleeNo: null, calleeNo2: null };
+    const asked = now - 3 * 3_600_000;
+    const week = this.#addJobs(day(8), day(4) + 86_399_000, none, "callRecord", asked);
+    const period = `${formatWallTime(day(8)).slice(0, 10)} – ${formatWallTime(day(4)).slice(0, 10)}`;
+    this.#auditExport("request", week[0]?.id ?? null, `${period}, call_record, 2 jobs`, "ok", asked);
+    for (const [i, job] of week.entries()) {
+      const billFileName = `bill_${job.begin.slice(0, 10).replace(/-/g, "")}_${job.id}.zip`;
+      const counts = exportCounts(job);
+      const at = asked + (i + 1) * 4 * 60_000;
+      this.#putJob({ ...job, state: "ready", responseId: `seed${job.id}`, billFileName, ...counts });
+      this.#auditExport("callback", job.id, billFileName, "ok", at);
+      this.#auditExport("download", job.id, billFileName, `ok: ${counts.calls} CDRs, ${counts.records} recording indexes`, at + 3_000);
+    }
+    const agent = { ...none, agentId: "1001" };
+    const refusedAt = now - 20 * 60_000;
+    const [refused] = this.#addJobs(day(1), day(1) + 86_399_000, agent, "call", refusedAt);
+    if (refused) {
+      const detail = `${refused.begin.slice(0, 10)} – ${refused.end.slice(0, 10)}, call, agent 1001, 1 job`;
+      this.#auditExport("request", refused.id, detail, "ok", refusedAt);
+      this.#auditExport("query", refused.id, `${refused.begin} – ${refused.end}`, EXPORT_REFUSED, refusedAt + 1_000);
+      this.#putJob({ ...refused, state: "failed", reason: EXPORT_REFUSED });
+    }
   }
 
   /** What the saved rules answer `request`, as the desk shows it on the pop. */
@@ -1276,11 +1822,16 @@ export class FakeBackend implements Backend {
     }
   }
 
-  /** `snapshot` with the fake's notes and recording of its call, and its pop, where it carries none. */
+  /**
+   * `snapshot` with the fake's notes and recording of its call, its pop, and its export jobs, where
+   * it carries none. Jobs it does carry become the fake's (replacing those of the same id).
+   */
   #complete(snapshot: DeskSnapshot): DeskSnapshot {
     if (snapshot.ivr) this.#ivr = snapshot.ivr;
     if (snapshot.relay) this.#relay = snapshot.relay;
-    const withNotes = this.#withNotes({ ...snapshot, ivr: snapshot.ivr ?? this.#ivr, relay: this.#relay });
+    for (const job of snapshot.exports) this.#putJob(job);
+    const exports = this.#shownJobs();
+    const withNotes = this.#withNotes({ ...snapshot, ivr: snapshot.ivr ?? this.#ivr, relay: this.#relay, exports });
     if (withNotes.recording) {
       this.#recording = withNotes.recording;
       return withNotes;

@@ -32,7 +32,11 @@ ivr: IvrPop | null,
  * The connection to the Call Interactive relay; `None` when no relay is configured (or it
  * has no key).
  */
-relay: RelayConnection | null, };
+relay: RelayConnection | null, 
+/**
+ * The supervisor's export jobs, newest first (at most 50); empty for an agent.
+ */
+exports: Array<ExportJobView>, };
 
 export type SessionView = { 
 /**
@@ -392,7 +396,15 @@ recordHotkeyProblem: string | null,
 /**
  * Telphin Call Interactive: the settings, the server's state, the number `{me}` stands for.
  */
-callInteractive: InteractiveView, };
+callInteractive: InteractiveView, 
+/**
+ * Agent or supervisor.
+ */
+role: Role, 
+/**
+ * The supervisor's export: settings, whether the SK is saved, the callback receiver.
+ */
+export: ExportView, };
 
 export type Language = "auto" | "en" | "ru";
 
@@ -679,6 +691,253 @@ rule: number | null,
  */
 xml: string, };
 
+export type Role = "agent" | "supervisor";
+
+export type ExportSettings = { 
+/**
+ * CC-FS, `https://host:port/`.
+ */
+ccfsUrl: string | null, 
+/**
+ * The developer's AK (app id).
+ */
+ak: string | null, 
+/**
+ * The tenant space's time zone (IANA, e.g. `Europe/Moscow`); absent: this computer's zone.
+ */
+tenantZone: string | null, 
+/**
+ * `address:port` the callback receiver listens on; [`DEFAULT_CALLBACK_LISTEN`] when absent.
+ */
+callbackListen: string | null, 
+/**
+ * The address CC-FS calls back (`https://host:port/ccfs/callback`, as CC-FS reaches this
+ * computer); absent: made from the listen address.
+ */
+callbackUrl: string | null, 
+/**
+ * PEM certificate chain of the receiver (the platform must trust it).
+ */
+callbackCert: string | null, 
+/**
+ * PEM private key of the receiver.
+ */
+callbackKey: string | null, 
+/**
+ * Sign with milliseconds in the timestamp (the reference is unsure which CC-FS wants).
+ */
+timestampMillis: boolean, };
+
+export type ExportView = { 
+/**
+ * What is saved.
+ */
+settings: ExportSettings, 
+/**
+ * Whether the keychain holds the SK (never the SK).
+ */
+skSaved: boolean, 
+/**
+ * The tenant zone in use.
+ */
+zone: string, 
+/**
+ * The callback receiver.
+ */
+receiver: ReceiverStatus, };
+
+export type ReceiverStatus = { "state": "off" } | { "state": "listening", 
+/**
+ * The address CC-FS calls.
+ */
+url: string, } | { "state": "failed", 
+/**
+ * Why, in a sentence.
+ */
+reason: string, };
+
+export type BillFilters = { 
+/**
+ * Tenant space id (at most 20 characters).
+ */
+accountId: string | null, 
+/**
+ * Agent id (at most 20).
+ */
+agentId: string | null, 
+/**
+ * Call id (at most 25).
+ */
+callId: string | null, 
+/**
+ * Calling number (at most 25).
+ */
+callerNo: string | null, 
+/**
+ * Called number (at most 25).
+ */
+calleeNo: string | null, 
+/**
+ * Second called number (at most 25).
+ */
+calleeNo2: string | null, };
+
+export type DataType = "call" | "record" | "callRecord";
+
+export type ExportForm = { 
+/**
+ * Start, tenant time: `YYYY-MM-DD`, `YYYY-MM-DD HH:MM` or `YYYY-MM-DD HH:MM:SS`.
+ */
+begin: string, 
+/**
+ * End, the same forms; a date alone means its end (23:59:59).
+ */
+end: string, 
+/**
+ * Filters (empty ones are left out).
+ */
+filters: BillFilters, 
+/**
+ * Which files.
+ */
+dataType: DataType, };
+
+export type JobState = "requested" | "waiting" | "downloading" | "ready" | "failed";
+
+export type ExportJobView = { 
+/**
+ * Its id.
+ */
+id: number, 
+/**
+ * The request it is part of (one per form sent).
+ */
+request: number, 
+/**
+ * Its place in the request (1-based) and how many windows the request has.
+ */
+part: number, 
+/**
+ * How many windows the request has.
+ */
+parts: number, 
+/**
+ * When it was asked for (ms since the epoch).
+ */
+createdMs: number, 
+/**
+ * Window start, tenant time `YYYY-MM-DD HH:MM:SS`.
+ */
+begin: string, 
+/**
+ * Window end.
+ */
+end: string, 
+/**
+ * The filters sent.
+ */
+filters: BillFilters, 
+/**
+ * The files asked for.
+ */
+dataType: DataType, 
+/**
+ * Where it stands.
+ */
+state: JobState, 
+/**
+ * CC-FS's id, once it answered.
+ */
+responseId: string | null, 
+/**
+ * The file the callback named.
+ */
+billFileName: string | null, 
+/**
+ * Why it failed (or the last passing problem while it is retried).
+ */
+reason: string | null, 
+/**
+ * CDRs stored.
+ */
+calls: number, 
+/**
+ * Recording indexes stored.
+ */
+records: number, };
+
+export type RowKind = "calls" | "records";
+
+export type RowQuery = { 
+/**
+ * CDRs or recording indexes.
+ */
+kind: RowKind, 
+/**
+ * One job's rows; `None`: every ready job's.
+ */
+job: number | null, 
+/**
+ * Matched (case-insensitively, as a substring) against agent, call id and both numbers.
+ */
+search: string, 
+/**
+ * A column name of [`RowPage::columns`]; `None`: call start.
+ */
+sort: string | null, 
+/**
+ * Largest first.
+ */
+descending: boolean, 
+/**
+ * Rows skipped (paging).
+ */
+offset: number, };
+
+export type RowPage = { 
+/**
+ * Column names, in the vendor's order.
+ */
+columns: Array<string>, 
+/**
+ * The rows, each a value per column.
+ */
+rows: Array<Array<string>>, 
+/**
+ * How many rows match in all.
+ */
+total: number, 
+/**
+ * Rows skipped.
+ */
+offset: number, };
+
+export type ExportAuditEntry = { 
+/**
+ * When (ms since the epoch).
+ */
+atMs: number, 
+/**
+ * Who: the OS user, and the agent id when signed in.
+ */
+who: string, 
+/**
+ * What: `request`, `callback`, `download`, `retry`, `csv`.
+ */
+action: string, 
+/**
+ * The job, if any.
+ */
+job: number | null, 
+/**
+ * The period and filters, as sent.
+ */
+detail: string, 
+/**
+ * `ok`, or the error.
+ */
+result: string, };
+
 /** Every backend command: its arguments and its result. Failures reject with an IpcError. */
 export interface Commands {
   get_snapshot: { args: Record<string, never>; result: DeskSnapshot; fallible: false };
@@ -710,6 +969,15 @@ export interface Commands {
   dismiss_ivr_pop: { args: { callId: string }; result: DeskSnapshot; fallible: false };
   set_relay_key: { args: { key: string }; result: SettingsView; fallible: true };
   forget_relay_key: { args: Record<string, never>; result: SettingsView; fallible: true };
+  set_role: { args: { role: Role }; result: SettingsView; fallible: true };
+  save_export_settings: { args: { settings: ExportSettings }; result: SettingsView; fallible: true };
+  set_ccfs_sk: { args: { sk: string }; result: SettingsView; fallible: true };
+  forget_ccfs_sk: { args: Record<string, never>; result: SettingsView; fallible: true };
+  request_export: { args: { form: ExportForm }; result: Array<ExportJobView>; fallible: true };
+  retry_export: { args: { job: number }; result: Array<ExportJobView>; fallible: true };
+  export_rows: { args: { query: RowQuery }; result: RowPage; fallible: true };
+  export_csv: { args: { query: RowQuery }; result: string; fallible: true };
+  export_audit: { args: Record<string, never>; result: Array<ExportAuditEntry>; fallible: true };
 }
 
 /** Event names the backend emits, with their payloads. */

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { DeskSnapshot, InteractiveSettings, Rule, SampleCall, SignInForm } from "./generated";
+import type { DeskSnapshot, ExportForm, ExportSettings, InteractiveSettings, RowQuery, Rule, SampleCall, SignInForm } from "./generated";
 import { call, TauriBackend } from "./tauri";
 
 const { invoke, listen } = vi.hoisted(() => ({ invoke: vi.fn(), listen: vi.fn() }));
@@ -18,6 +18,23 @@ const rules: Rule[] = [
 ];
 const interactive: InteractiveSettings = { enabled: true, listen: "0.0.0.0:8095", rules, transferNumber: null, relayUrl: null };
 const sample: SampleCall = { caller: "+74951234567", called: "74950001122", at: "10:30" };
+const exportSettings: ExportSettings = {
+  ccfsUrl: "https://ccfs.example.com:28443/",
+  ak: "ak-1",
+  tenantZone: "Europe/Moscow",
+  callbackListen: "0.0.0.0:8443",
+  callbackUrl: "https://sidekick.example.com:8443/ccfs/callback",
+  callbackCert: "/etc/sidekick/receiver.crt",
+  callbackKey: "/etc/sidekick/receiver.key",
+  timestampMillis: true,
+};
+const exportForm: ExportForm = {
+  begin: "2026-11-01",
+  end: "2026-11-10 18:00",
+  filters: { accountId: null, agentId: "1001", callId: null, callerNo: null, calleeNo: null, calleeNo2: null },
+  dataType: "callRecord",
+};
+const rowQuery: RowQuery = { kind: "records", job: 7, search: "1001", sort: "agent_id", descending: true, offset: 500 };
 
 beforeEach(() => {
   invoke.mockReset();
@@ -89,6 +106,15 @@ describe("TauriBackend", () => {
     await backend.setRelayKey("relay-key-0123456789");
     await backend.forgetRelayKey();
     await backend.dismissIvrPop("ivr-1");
+    await backend.setRole("supervisor");
+    await backend.saveExportSettings(exportSettings);
+    await backend.setCcfsSk("sk-secret");
+    await backend.forgetCcfsSk();
+    await backend.requestExport(exportForm);
+    await backend.retryExport(7);
+    await backend.exportRows(rowQuery);
+    await backend.exportCsv(rowQuery);
+    await backend.exportAudit();
     expect(invoke.mock.calls).toEqual([
       ["get_snapshot", {}],
       ["sign_in", { form }],
@@ -119,6 +145,15 @@ describe("TauriBackend", () => {
       ["set_relay_key", { key: "relay-key-0123456789" }],
       ["forget_relay_key", {}],
       ["dismiss_ivr_pop", { callId: "ivr-1" }],
+      ["set_role", { role: "supervisor" }],
+      ["save_export_settings", { settings: exportSettings }],
+      ["set_ccfs_sk", { sk: "sk-secret" }],
+      ["forget_ccfs_sk", {}],
+      ["request_export", { form: exportForm }],
+      ["retry_export", { job: 7 }],
+      ["export_rows", { query: rowQuery }],
+      ["export_csv", { query: rowQuery }],
+      ["export_audit", {}],
     ]);
   });
 

@@ -6,8 +6,12 @@ import {
   EVENTS,
   type Commands,
   type DeskSnapshot,
+  type ExportForm,
+  type ExportSettings,
   type InteractiveSettings,
   type Language,
+  type Role,
+  type RowQuery,
   type Rule,
   type SampleCall,
   type SignInForm,
@@ -113,6 +117,33 @@ export class TauriBackend implements Backend {
   }
   dismissIvrPop(callId: string) {
     return call("dismiss_ivr_pop", { callId });
+  }
+  setRole(role: Role) {
+    return call("set_role", { role });
+  }
+  saveExportSettings(settings: ExportSettings) {
+    return call("save_export_settings", { settings });
+  }
+  setCcfsSk(sk: string) {
+    return call("set_ccfs_sk", { sk });
+  }
+  forgetCcfsSk() {
+    return call("forget_ccfs_sk", {});
+  }
+  requestExport(form: ExportForm) {
+    return call("request_export", { form });
+  }
+  retryExport(job: number) {
+    return call("retry_export", { job });
+  }
+  exportRows(query: RowQuery) {
+    return call("export_rows", { query });
+  }
+  exportCsv(query: RowQuery) {
+    return call("export_csv", { query });
+  }
+  exportAudit() {
+    return call("export_audit", {});
   }
   onSnapshot(cb: (snapshot: DeskSnapshot) => void) {
     return listen<DeskSnapshot>(EVENTS.snapshot, (event) => cb(event.payload));
