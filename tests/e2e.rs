@@ -511,3 +511,80 @@ async fn a_caller_answered_by_the_relay_pops_up_in_the_app() {
     app.shot("relay-pop").await;
     app.close().await;
 }
+
+/// A supervisor sets up the CC-FS export in Settings (the SK goes to the keychain), asks for
+/// yesterday and today, and the simulator calls back: the job ends ready and the table shows the
+/// rows of the simulator's calls — the call the agent just had and the simulator's history. CC-FS
+/// calling again with the same responseId changes nothing.
+#[tokio::test]
+async fn a_supervisor_exports_the_sims_calls_and_a_repeated_callback_changes_nothing() {
+    let sim = Sim::start(&["298:pw-298"]).await;
+    let app = App::launch_with_settings(json!({})).await;
+    app.wait_prop_filled("#open-settings", "id", PATIENCE).await;
+    app.click("#open-settings").await;
+    app.wait_prop_filled("[data-testid=export-role]", "type", PATIENCE).await;
+    app.client
+        .execute("document.querySelector('[data-testid=export-role]').scrollIntoView({block: 'center'})", vec![])
+        .await
+        .expect("scroll to the role");
+    app.click("[data-testid=export-role]").await;
+    app.wait_attr("[data-testid=export-receiver]", "data-state", "off", PATIENCE).await;
+    app.fill("[data-testid=export-ccfs-url]", &sim.ccfs_url).await;
+    app.fill("[data-testid=export-ak]", "sim-ak").await;
+    app.fill("[data-testid=export-zone]", "Europe/Moscow").await;
+    app.fill("[data-testid=export-callback-listen]", "127.0.0.1:0").await;
+    app.click("[data-testid=export-save]").await;
+    app.wait_attr("[data-testid=export-save-state]", "data-state", "saved", PATIENCE).await;
+    app.fill("#ccfs-sk", "sim-sk-0123456789").await;
+    app.click("#save-ccfs-sk").await;
+    app.wait_attr("[data-testid=export-receiver]", "data-state", "listening", PATIENCE).await;
+    app.wait_prop("#ccfs-sk", "value", "", PATIENCE).await;
+    app.client
+        .execute("document.querySelector('[data-testid=export-receiver]').scrollIntoView({block: 'end'})", vec![])
+        .await
+        .expect("scroll to the receiver");
+    app.shot("export-settings").await;
+    app.click("#close-settings").await;
+
+    // The agent side: one call through the gateway, which CC-FS bills once it ends.
+    sign_in(&app, &sim.gateway_url, "298", "pw-298", "40045").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    sim.play_call(298, json!({"caller": "+7 495 777-11-22", "called": "40045", "callId": "cdr-e2e-1", "ringMs": 300, "talkMs": 800})).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
+    // And the simulator's history of the last twelve hours.
+    sim.ccfs_post("seed", json!({"count": 24, "agent": 298, "hours": 12})).await;
+
+    app.click("#open-export").await;
+    app.click("[data-testid=export-request]").await;
+    app.wait_attr("[data-testid=export-job]", "data-state", "ready", PATIENCE).await;
+    app.wait_attr("[data-testid=export-total]", "data-total", "25", PATIENCE).await;
+    app.fill("[data-testid=export-search]", "cdr-e2e-1").await;
+    app.wait_attr("[data-testid=export-total]", "data-total", "1", PATIENCE).await;
+    let row = app.wait_text("[data-testid=export-row]", PATIENCE).await;
+    assert!(row.contains("+7 495 777-11-22") && row.contains("298"), "the agent's call, as CC-FS billed it: {row}");
+    app.erase("[data-testid=export-search]").await;
+    app.wait_attr("[data-testid=export-total]", "data-total", "25", PATIENCE).await;
+    app.client
+        .execute("document.querySelector('[data-testid=export-job]').scrollIntoView({block: 'start'})", vec![])
+        .await
+        .expect("scroll to the job");
+    app.shot("export-page").await;
+
+    // CC-FS calls again with the same responseId (as it does when it missed the answer).
+    let queries = sim.ccfs_get("queries").await;
+    assert_eq!(queries.as_array().map(Vec::len), Some(1), "{queries}");
+    let id = queries[0]["responseId"].as_str().expect("a responseId").to_owned();
+    let attempt: serde_json::Value = serde_json::from_str(&sim.ccfs_post(&format!("callbacks/{id}/resend"), json!({})).await).expect("JSON");
+    assert_eq!(attempt["ok"], true, "the repeated callback is answered with a success: {attempt}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let jobs = app.client.find_all(fantoccini::Locator::Css("[data-testid=export-job]")).await.expect("jobs");
+    assert_eq!(jobs.len(), 1, "no second job");
+    app.wait_attr("[data-testid=export-job]", "data-state", "ready", PATIENCE).await;
+    app.wait_attr("[data-testid=export-total]", "data-total", "25", PATIENCE).await;
+    assert_eq!(sim.ccfs_get("queries").await.as_array().map(Vec::len), Some(1), "nothing asked again");
+
+    let (log, files) = app.close_and_collect().await;
+    let secret = b"sim-sk-0123456789";
+    let leaked = log.contains("sim-sk-0123456789") || files.iter().any(|(_, b)| b.windows(secret.len()).any(|w| w == secret));
+    assert!(!leaked, "the CC-FS SK reached the log or the disk");
+}

@@ -128,6 +128,8 @@ pub struct Sim {
     pub gateway_url: String,
     /// Base URL of its ODFS.
     pub odfs_url: String,
+    /// Base URL of its CC-FS.
+    pub ccfs_url: String,
     _proc: Proc,
 }
 
@@ -159,10 +161,15 @@ impl Sim {
             .expect("read sidekick-sim output")
             .unwrap_or_default();
         let odfs_url = line.trim().strip_prefix("odfs ").expect("second line is `odfs <url>`").to_owned();
-        // Keep reading (the ODFS address and anything later), so the simulator never writes to a
-        // closed pipe.
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("sidekick-sim printed its CC-FS address in time")
+            .expect("read sidekick-sim output")
+            .unwrap_or_default();
+        let ccfs_url = line.trim().strip_prefix("ccfs ").expect("third line is `ccfs <url>`").to_owned();
+        // Keep reading (anything later), so the simulator never writes to a closed pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Sim { gateway_url, odfs_url, _proc: Proc(child) }
+        Sim { gateway_url, odfs_url, ccfs_url, _proc: Proc(child) }
     }
 
     /// Plays an inbound call to a signed-in agent through the control surface.
@@ -205,6 +212,22 @@ impl Sim {
         let url = format!("{}_sim/odfs/{action}", self.odfs_url);
         let resp = reqwest::Client::new().post(url).json(&body).send().await.expect("sim control reachable");
         assert!(resp.status().is_success(), "sim refused odfs/{action}");
+    }
+
+    /// Reads a CC-FS control route (`queries`, `callbacks`, `calls`).
+    pub async fn ccfs_get(&self, path: &str) -> serde_json::Value {
+        let url = format!("{}_sim/ccfs/{path}", self.ccfs_url);
+        let resp = reqwest::get(&url).await.expect("sim control");
+        assert!(resp.status().is_success(), "sim refused GET ccfs/{path}");
+        resp.json().await.expect("JSON")
+    }
+
+    /// Posts to a CC-FS control route (`seed`, `callbacks/{id}/resend`); the answer's body.
+    pub async fn ccfs_post(&self, path: &str, body: serde_json::Value) -> String {
+        let url = format!("{}_sim/ccfs/{path}", self.ccfs_url);
+        let resp = reqwest::Client::new().post(&url).json(&body).send().await.expect("sim control");
+        assert!(resp.status().is_success(), "sim refused POST ccfs/{path}");
+        resp.text().await.unwrap_or_default()
     }
 
     /// The recordings ODFS accepted (the control route's JSON).
@@ -417,6 +440,14 @@ impl App {
         if !value.is_empty() {
             el.send_keys(value).await.expect("type");
         }
+    }
+
+    /// Erases a field's text as a person does (select all, then Backspace), so the page sees the
+    /// input events that `fill`'s WebDriver clear does not send.
+    pub async fn erase(&self, css: &str) {
+        let el = self.client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+        // Control (held until the NULL key), a, NULL, Backspace.
+        el.send_keys("\u{E009}a\u{E000}\u{E003}").await.expect("type");
     }
 
     /// Clicks an element.

@@ -325,3 +325,4 @@ async fn a_job_survives_a_restart_and_completes_when_cc_fs_calls_again() {
     super::until(&second, "the kept job to be ready", |s| s.exports.iter().any(|j| j.state == JobState::Ready)).await;
     assert_eq!(rows(&second, RowKind::Calls).len(), 1);
 }
+

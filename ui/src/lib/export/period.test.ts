@@ -46,4 +46,14 @@ describe("the export period", () => {
     expect(localDate(0, now)).toBe("2026-01-01");
     expect(localDate(1, now), "across the year").toBe("2025-12-31");
   });
+
+  it("reads today in the tenant's zone when it is given", () => {
+    // 22:30 UTC on 22 November is already 23 November in Moscow, still 22 November in London.
+    const now = new Date(Date.UTC(2026, 10, 22, 22, 30));
+    expect(localDate(0, now, "Europe/Moscow")).toBe("2026-11-23");
+    expect(localDate(1, now, "Europe/Moscow")).toBe("2026-11-22");
+    expect(localDate(0, now, "Europe/London")).toBe("2026-11-22");
+    expect(localDate(0, now, "America/Los_Angeles")).toBe("2026-11-22");
+    expect(localDate(0, now, "Mars/Olympus"), "an unknown zone falls back to the computer's calendar").toBe(localDate(0, now));
+  });
 });

@@ -62,9 +62,23 @@ export function jobCount(begin: string, end: string): number | null {
   return splitPeriod(from, to).length;
 }
 
-/** The computer's date `daysAgo` days before today, as a date input writes it (`YYYY-MM-DD`). */
-export function localDate(daysAgo = 0, now = new Date()): string {
-  const d = new Date(now.getFullYear(), now.getMonth(), now.getDate() - daysAgo);
+/**
+ * The date `daysAgo` days before today, as a date input writes it (`YYYY-MM-DD`): today in the
+ * tenant's time zone `zone` when it is given and known, else on this computer's calendar. (A
+ * tenant in Moscow is already on tomorrow's date while a computer in London is still on today's.)
+ */
+export function localDate(daysAgo = 0, now = new Date(), zone?: string): string {
+  let [y, m, d] = [now.getFullYear(), now.getMonth() + 1, now.getDate()];
+  if (zone) {
+    try {
+      const parts = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(now);
+      const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+      if ([part("year"), part("month"), part("day")].every(Number.isFinite)) [y, m, d] = [part("year"), part("month"), part("day")];
+    } catch {
+      // An unknown zone: the computer's calendar.
+    }
+  }
+  const date = new Date(Date.UTC(y, m - 1, d - daysAgo));
   const two = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+  return `${date.getUTCFullYear()}-${two(date.getUTCMonth() + 1)}-${two(date.getUTCDate())}`;
 }
