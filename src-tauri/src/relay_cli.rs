@@ -1,7 +1,11 @@
-//! `sidekick relay`: Call Interactive for a cloud PBX that cannot reach the agents' desktops.
+//! `sidekick relay`: Call Interactive for a cloud PBX that cannot reach the agents' desktops, and
+//! the CC-FS callback for a platform that cannot reach the supervisors' desktops.
 //!
-//! The same server as in the app (`sidekick-interactive`), with no window: it answers the PBX from
-//! a rules file and forwards each caller to the apps connected to its WebSocket (`/pops`). The
+//! The same servers as in the app (`sidekick-interactive`, and the desk's CC-FS callback route),
+//! with no window: it answers the PBX from a rules file and forwards each caller to the apps
+//! connected to its WebSocket (`/pops`); with a CC-FS AK and SK it also takes CC-FS callbacks at
+//! `/ccfs/callback`, checks their auth-v2 signature, and passes each on to the apps (which keep the
+//! latest, so a supervisor whose app was closed gets them on connecting). The
 //! secrets come from files or the environment, never from the command line (other users see it in
 //! `ps`); a server has no desktop keychain. `main` dispatches here before anything Tauri or GTK
 //! starts.
@@ -14,11 +18,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use sidekick_aicc::ccfs::Credentials;
+use sidekick_desk::export::{callback_routes, CALLBACK_NOTICE, CALLBACK_PATH};
 use sidekick_interactive::relay::{relay_router, RelayHub, RelayRules, POPS_ROUTE};
 use sidekick_interactive::{serve, AccessToken, InteractiveState, ServerConfig};
 
 const TOKEN_ENV: &str = "SIDEKICK_CI_TOKEN";
 const KEY_ENV: &str = "SIDEKICK_RELAY_KEY";
+const CCFS_SK_ENV: &str = "SIDEKICK_CCFS_SK";
 const DEFAULT_LISTEN: &str = "0.0.0.0:8095";
 
 const HELP: &str = "\
@@ -27,6 +34,7 @@ each caller to the Sidekick apps connected to it (for a PBX that cannot reach th
 
 Usage:
   sidekick relay [--listen <address:port>] [--rules <file>] [--token-file <file>] [--key-file <file>]
+                 [--ccfs-ak <AK> --ccfs-sk-file <file>]
   sidekick relay new-secret
 
   --listen <address:port>  where to listen (default 0.0.0.0:8095). Serve it behind a TLS proxy:
@@ -38,6 +46,10 @@ Usage:
                            (or the SIDEKICK_CI_TOKEN environment variable)
   --key-file <file>        the key the apps send to read screen pops from /pops
                            (or the SIDEKICK_RELAY_KEY environment variable)
+  --ccfs-ak <AK>           also take CC-FS callbacks at /ccfs/callback, signed (auth-v2) by this
+                           developer AK, and pass each on to the apps; the supervisors set their
+                           callback address to https://<relay>/ccfs/callback
+  --ccfs-sk-file <file>    that developer's SK (or the SIDEKICK_CCFS_SK environment variable)
   new-secret               print a new random secret, for a token or a key file
 
 The token and the key must differ, with at least 16 characters each: everyone who can read the
@@ -62,6 +74,8 @@ struct Options {
     rules: Option<PathBuf>,
     token_file: Option<PathBuf>,
     key_file: Option<PathBuf>,
+    ccfs_ak: Option<String>,
+    ccfs_sk_file: Option<PathBuf>,
 }
 
 /// Runs `sidekick relay …`. `args` are the process arguments: the program, `relay`, then options.
@@ -117,6 +131,8 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Command, String> {
             "--rules" => options.rules = Some(value("--rules")?.into()),
             "--token-file" => options.token_file = Some(value("--token-file")?.into()),
             "--key-file" => options.key_file = Some(value("--key-file")?.into()),
+            "--ccfs-ak" => options.ccfs_ak = Some(value("--ccfs-ak")?),
+            "--ccfs-sk-file" => options.ccfs_sk_file = Some(value("--ccfs-sk-file")?.into()),
             other => return Err(format!("unknown argument {other:?}")),
         }
         first = false;
@@ -146,6 +162,7 @@ fn run(options: Options) -> Result<(), String> {
             RelayRules::from_json(&text).map_err(|e| format!("the rules in {} cannot be used: {e}", path.display()))?
         }
     };
+    let ccfs = ccfs_credentials(&options)?;
     let listen = options.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
     let addr: SocketAddr =
         listen.parse().map_err(|_| format!("{listen:?} is not an address to listen on; write it as 0.0.0.0:8095"))?;
@@ -160,9 +177,17 @@ fn run(options: Options) -> Result<(), String> {
         let hub = RelayHub::default();
         let rule_count = rules.rules().len();
         let state = InteractiveState::new(ServerConfig::new(token), rules, hub.clone());
-        let app = relay_router(state, hub, key);
+        let mut app = relay_router(state, hub.clone(), key);
+        let mut ccfs_line = String::new();
+        if let Some(credentials) = ccfs {
+            ccfs_line = format!(", CC-FS callbacks {CALLBACK_PATH} (AK {})", credentials.ak);
+            app = app.merge(callback_routes(credentials, move |msg| {
+                let body = serde_json::to_value(&msg).map_err(|e| e.to_string())?;
+                hub.notify(CALLBACK_NOTICE, &body)
+            }));
+        }
         // One line a script can wait for; the token itself is not printed.
-        println!("sidekick relay listening on {address}: PBX URL /ci/<token>, apps {POPS_ROUTE} ({rule_count} rules)");
+        println!("sidekick relay listening on {address}: PBX URL /ci/<token>, apps {POPS_ROUTE} ({rule_count} rules){ccfs_line}");
         tokio::select! {
             served = serve(listener, app) => served.map_err(|e| format!("the server stopped: {e}")),
             () = shutdown() => {
@@ -171,6 +196,28 @@ fn run(options: Options) -> Result<(), String> {
             }
         }
     })
+}
+
+/// The CC-FS developer's AK and SK, when the relay takes CC-FS callbacks.
+fn ccfs_credentials(options: &Options) -> Result<Option<Credentials>, String> {
+    let Some(ak) = options.ccfs_ak.as_deref().map(str::trim) else {
+        return match options.ccfs_sk_file {
+            Some(_) => Err("--ccfs-sk-file needs --ccfs-ak: the AK the callbacks are signed with".into()),
+            None => Ok(None),
+        };
+    };
+    if ak.is_empty() || ak.chars().count() > 64 || ak.contains('/') || ak.chars().any(char::is_whitespace) {
+        return Err("the CC-FS AK must hold 1 to 64 characters, with no spaces or slashes".into());
+    }
+    let sk = match &options.ccfs_sk_file {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read the CC-FS SK from {}: {e}", path.display()))?,
+        None => std::env::var(CCFS_SK_ENV).map_err(|_| format!("the CC-FS SK is missing: give --ccfs-sk-file <file>, or set {CCFS_SK_ENV}"))?,
+    };
+    let sk = sk.trim();
+    if sk.is_empty() {
+        return Err("the CC-FS SK is empty".into());
+    }
+    Ok(Some(Credentials::new(ak, sk)))
 }
 
 /// Ctrl-C, or SIGTERM on Unix (what systemd sends).
@@ -207,8 +254,11 @@ mod tests {
                 rules: Some("r.json".into()),
                 token_file: Some("t".into()),
                 key_file: Some("k".into()),
+                ..Options::default()
             }))
         );
+        let parsed = parse(args(&["--ccfs-ak", "dev-ak", "--ccfs-sk-file", "sk"]));
+        assert_eq!(parsed, Ok(Command::Run(Options { ccfs_ak: Some("dev-ak".into()), ccfs_sk_file: Some("sk".into()), ..Options::default() })));
         assert_eq!(parse(args(&["new-secret"])), Ok(Command::NewSecret));
         assert_eq!(parse(args(&["--help"])), Ok(Command::Help));
         assert_eq!(parse(args(&["--listen"])), Err("--listen needs a value".into()));
@@ -230,6 +280,22 @@ mod tests {
         assert!(refused.starts_with("the token cannot be used: "), "{refused}");
         let missing = secret(None, "SIDEKICK_TEST_UNSET_VARIABLE", "relay key", "--key-file").expect_err("none");
         assert_eq!(missing, "the relay key is missing: give --key-file <file>, or set SIDEKICK_TEST_UNSET_VARIABLE");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn cc_fs_credentials_need_both_parts() {
+        let dir = std::env::temp_dir().join(format!("sidekick-relay-ccfs-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let sk = dir.join("sk");
+        std::fs::write(&sk, "sk-secret\n").expect("write");
+        let with = |ak: Option<&str>, file: Option<&PathBuf>| {
+            ccfs_credentials(&Options { ccfs_ak: ak.map(str::to_owned), ccfs_sk_file: file.cloned(), ..Options::default() })
+        };
+        assert_eq!(with(None, None), Ok(None), "no CC-FS: no callback route");
+        assert_eq!(with(Some("dev-ak"), Some(&sk)), Ok(Some(Credentials::new("dev-ak", "sk-secret"))));
+        assert!(with(None, Some(&sk)).is_err_and(|e| e.contains("needs --ccfs-ak")));
+        assert!(with(Some("a/b"), Some(&sk)).is_err_and(|e| e.contains("no spaces or slashes")));
         std::fs::remove_dir_all(&dir).ok();
     }
 }

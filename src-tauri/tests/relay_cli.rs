@@ -48,6 +48,23 @@ impl Drop for Relay {
     }
 }
 
+/// Starts the relay with `args`; the process, its first line, and the address it listens on.
+async fn start(args: &[&str]) -> (Relay, String, String) {
+    let mut child = command(args).spawn().expect("the relay starts");
+    let stdout = child.stdout.take().expect("piped");
+    let relay = Relay(child);
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    })
+    .await
+    .unwrap()
+    .expect("a line");
+    assert!(line.starts_with("sidekick relay listening on 127.0.0.1:"), "{line}");
+    let address = line.split_whitespace().nth(4).expect("the address").trim_end_matches(':').to_owned();
+    (relay, line, address)
+}
+
 #[test]
 fn new_secrets_are_random_and_long_enough() {
     let one = run(&["new-secret"]);
@@ -91,21 +108,8 @@ async fn the_relay_answers_from_its_rules_and_forwards_the_caller_to_a_connected
         "rules.json",
         r#"[{"name":"Russian prompts","when":{"caller":{"prefix":"+7"}},"actions":[{"action":"SetVar","name":"lang","value":"ru"}]}]"#,
     );
-    let mut child = command(&["--listen", "127.0.0.1:0", "--token-file", &token, "--key-file", &key, "--rules", &rules])
-        .spawn()
-        .expect("the relay starts");
-    let stdout = child.stdout.take().expect("piped");
-    let relay = Relay(child);
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).map(|_| line)
-    })
-    .await
-    .unwrap()
-    .expect("a line");
-    assert!(line.starts_with("sidekick relay listening on 127.0.0.1:"), "{line}");
+    let (relay, line, address) = start(&["--listen", "127.0.0.1:0", "--token-file", &token, "--key-file", &key, "--rules", &rules]).await;
     assert!(!line.contains(TOKEN), "the token is not printed: {line}");
-    let address = line.split_whitespace().nth(4).expect("the address").trim_end_matches(':').to_owned();
 
     let (pops_tx, mut pops) = tokio::sync::mpsc::channel::<Arc<CallInteractiveRequest>>(4);
     let app = connect(&format!("ws://{address}/pops"), AccessToken::new(KEY).unwrap(), pops_tx).expect("loopback");
@@ -144,4 +148,99 @@ async fn the_relay_answers_from_its_rules_and_forwards_the_caller_to_a_connected
     .await
     .unwrap();
     assert_eq!(exited.0.unwrap().code(), Some(0));
+}
+
+/// Waits (bounded) for a desk snapshot that satisfies `pred`.
+async fn until(desk: &sidekick_desk::Desk, what: &str, pred: impl Fn(&sidekick_desk::DeskSnapshot) -> bool) -> sidekick_desk::DeskSnapshot {
+    let mut rx = desk.subscribe();
+    let wait = async {
+        loop {
+            let snap = rx.borrow_and_update().clone();
+            if pred(&snap) {
+                return snap;
+            }
+            rx.changed().await.expect("the desk lives");
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait).await.unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+/// A supervisor's desk connected to the relay (key in its keychain), exporting from `ccfs_url`
+/// with the relay's callback address.
+async fn supervisor(dir: &Path, relay: &str, ccfs_url: &str) -> sidekick_desk::Desk {
+    use sidekick_desk::clock::SystemClock;
+    use sidekick_desk::export::{ExportSettings, Role};
+    use sidekick_desk::interactive::InteractiveSettings;
+    use sidekick_desk::secrets::MemorySecrets;
+    let desk = sidekick_desk::Desk::with_data_dir(Some(dir), Some(dir), Arc::new(SystemClock), Arc::new(MemorySecrets::default()));
+    desk.save_call_interactive(InteractiveSettings { relay_url: Some(format!("ws://{relay}/pops")), ..Default::default() }).await.unwrap();
+    desk.set_relay_key(KEY).await.unwrap();
+    desk.set_role(Role::Supervisor).await.unwrap();
+    let settings = ExportSettings {
+        ccfs_url: Some(ccfs_url.to_owned()),
+        ak: Some("sim-ak".into()),
+        tenant_zone: Some("Europe/Moscow".into()),
+        callback_listen: Some("127.0.0.1:0".into()),
+        callback_url: Some(format!("http://{relay}/ccfs/callback")),
+        ..Default::default()
+    };
+    desk.save_export_settings(settings).await.unwrap();
+    let view = desk.set_ccfs_sk("sim-sk-0123456789").await.unwrap();
+    let url = format!("http://{relay}/ccfs/callback");
+    assert_eq!(view.export.receiver, sidekick_desk::export::ReceiverStatus::ViaRelay { url }, "no receiver of its own: the relay takes the callbacks");
+    until(&desk, "connected to the relay", |s| s.relay == Some(sidekick_desk::interactive::RelayConnection::Connected)).await;
+    desk
+}
+
+#[tokio::test]
+async fn the_relay_takes_cc_fs_callbacks_for_supervisors_whose_desktops_cc_fs_cannot_reach() {
+    use sidekick_desk::export::{BillFilters, DataType, ExportForm, JobState, RowKind, RowQuery};
+    let sim = sidekick_sim::spawn(sidekick_sim::Scenario::default()).await.expect("the simulators start");
+    let now = chrono::Utc::now().timestamp_millis();
+    sim.ccfs.add_calls((1..=2).map(|i| sidekick_sim::ccfs::BillCall {
+        call_id: format!("relay-{i}"),
+        agent_id: "101".into(),
+        caller: "+74951112233".into(),
+        callee: "88005553535".into(),
+        offered_ms: now - i * 600_000,
+        answered_ms: Some(now - i * 600_000 + 4_000),
+        ended_ms: now - i * 600_000 + 60_000,
+        recorded: true,
+    }));
+    let dir = tempfile::tempdir().unwrap();
+    let token = write(dir.path(), "token", TOKEN);
+    let key = write(dir.path(), "key", KEY);
+    let sk = write(dir.path(), "ccfs-sk", "sim-sk-0123456789\n");
+    let (_relay, line, address) =
+        start(&["--listen", "127.0.0.1:0", "--token-file", &token, "--key-file", &key, "--ccfs-ak", "sim-ak", "--ccfs-sk-file", &sk]).await;
+    assert!(line.contains("CC-FS callbacks /ccfs/callback (AK sim-ak)"), "{line}");
+    assert!(!line.contains("sim-sk"), "the SK is not printed: {line}");
+
+    // Unsigned: refused, and passed on to nobody.
+    let unsigned = reqwest::Client::new().post(format!("http://{address}/ccfs/callback")).body("{}").send().await.unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401);
+
+    let desk_dir = tempfile::tempdir().unwrap();
+    let desk = supervisor(desk_dir.path(), &address, &sim.ccfs_url).await;
+    let (begin, end) = {
+        let zone = chrono_tz::Europe::Moscow;
+        let at = |m: i64| (chrono::Utc::now() + chrono::Duration::minutes(m)).with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string();
+        (at(-120), at(0))
+    };
+    desk.request_export(ExportForm { begin, end, filters: BillFilters::default(), data_type: DataType::CallRecord }).await.unwrap();
+    let ready = until(&desk, "the job to be ready", |s| s.exports.iter().any(|j| j.state == JobState::Ready)).await;
+    let job = &ready.exports[0];
+    assert_eq!((job.calls, job.records), (2, 2));
+    let attempts = sim.ccfs.callback_attempts();
+    assert_eq!(attempts.len(), 1, "CC-FS called the relay once, and the relay answered a success: {attempts:?}");
+    assert!(attempts[0].ok);
+    let query = RowQuery { kind: RowKind::Calls, job: None, search: String::new(), sort: None, descending: false, offset: 0 };
+    assert_eq!(desk.export_rows(&query).unwrap().total, 2);
+
+    // Another supervisor's app, connecting later, is sent the kept callback and leaves it alone.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = supervisor(other_dir.path(), &address, &sim.ccfs_url).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(other.export_audit().unwrap().is_empty(), "{:?}", other.export_audit());
+    assert!(other.snapshot().exports.is_empty());
 }

@@ -28,6 +28,12 @@
 //!   serde form of [`CallInteractiveRequest`] (the vendor's parameter names: `CallID`,
 //!   `CallerIDNum`, …).
 //!
+//! - `{"type":"notice","topic":"…","body":{…}}` for something else the relay took in on the apps'
+//!   behalf: `ccfs-callback` is a CC-FS callback (`body` its `msgBody`) checked by a relay that
+//!   receives them for supervisors. The relay keeps the latest notices ([`NOTICE_REPLAY`]) and sends
+//!   them again, after `hello`, to each app that connects, so an app that was closed still gets
+//!   them; apps must take a notice twice without harm.
+//!
 //! An app ignores message types it does not know, so later versions may add some without breaking
 //! older apps. A `hello` with another version means the two cannot understand each other. Apps
 //! send nothing but pongs and their close, and the relay ignores anything else they send.
@@ -63,8 +69,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::request::CallInteractiveRequest;
 
-pub use client::{check_relay_url, connect, connect_with, RelayClient, RelayClientOptions, RelayStatus, RelayUrlError};
-pub use hub::{relay_router, RelayHub, DEFAULT_BACKLOG, PING_INTERVAL, POPS_ROUTE};
+pub use client::{check_relay_url, connect, connect_with, connect_with_notices, RelayClient, RelayClientOptions, RelayStatus, RelayUrlError};
+pub use hub::{relay_router, RelayHub, DEFAULT_BACKLOG, NOTICE_REPLAY, PING_INTERVAL, POPS_ROUTE};
 pub use relay_rules::{local_time_of_day, validate_for_relay, RelayRules, RelayRulesError};
 
 /// The version of the pop protocol, sent in `hello`.
@@ -76,6 +82,16 @@ pub const PROTOCOL_VERSION: u32 = 1;
 enum Outgoing<'a> {
     Hello { version: u32 },
     Pop { request: &'a CallInteractiveRequest },
+    Notice { topic: &'a str, body: &'a serde_json::Value },
+}
+
+/// Something other than a caller that the relay passes on to the apps (see the protocol above).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Notice {
+    /// What it is, e.g. `ccfs-callback`.
+    pub topic: String,
+    /// Its content, as the relay wrote it.
+    pub body: serde_json::Value,
 }
 
 /// A message from the relay to an app, as the app reads it.
@@ -88,6 +104,7 @@ enum Incoming {
     Pop {
         request: Box<CallInteractiveRequest>,
     },
+    Notice(Notice),
     /// A type from a later version of the protocol.
     #[serde(other)]
     Unknown,

@@ -105,7 +105,7 @@ pub struct CallbackBody {
 }
 
 /// The callback's `msgBody`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallbackMsg {
     /// The id `queryBillData` answered with.

@@ -27,7 +27,7 @@ const ATTEMPTS: u32 = 3;
 /// The pause before each retry.
 const BACKOFF: [Duration; 3] = [Duration::from_secs(2), Duration::from_secs(10), Duration::from_secs(30)];
 /// How far a callback's signature time may be from this computer's clock.
-const CALLBACK_WINDOW_MINUTES: i64 = 15;
+pub(crate) const CALLBACK_WINDOW_MINUTES: i64 = 15;
 
 impl Desk {
     /// The export part of the settings page.
@@ -94,7 +94,13 @@ impl Desk {
             }
         };
         stop();
+        let via_relay = via_relay(&stored.export, stored.call_interactive.relay_url.as_deref());
         let status = match self.credentials(&stored.export) {
+            Some(_) if stored.role == Role::Supervisor && via_relay.is_some() => {
+                let url = via_relay.unwrap_or_default();
+                tracing::info!(%url, "CC-FS callbacks come through the relay");
+                ReceiverStatus::ViaRelay { url }
+            }
             Some(credentials) if stored.role == Role::Supervisor => match self.start_receiver(&stored.export, credentials).await {
                 Ok(status) => status,
                 Err(reason) => {
@@ -108,7 +114,7 @@ impl Desk {
             *s = status.clone();
         }
         self.publish_exports();
-        if matches!(status, ReceiverStatus::Listening { .. }) {
+        if matches!(status, ReceiverStatus::Listening { .. } | ReceiverStatus::ViaRelay { .. }) {
             self.resume_exports();
         }
     }
@@ -164,7 +170,9 @@ impl Desk {
         let credentials =
             self.credentials(&settings).ok_or_else(|| DeskError::Invalid("Set the CC-FS AK and SK in Settings first".into()))?;
         let callback = match self.inner.exports.status.lock().map(|s| s.clone()).unwrap_or(ReceiverStatus::Off) {
-            ReceiverStatus::Listening { url } => Url::parse(&url).map_err(|e| DeskError::Invalid(format!("The callback address cannot be read: {e}")))?,
+            ReceiverStatus::Listening { url } | ReceiverStatus::ViaRelay { url } => {
+                Url::parse(&url).map_err(|e| DeskError::Invalid(format!("The callback address cannot be read: {e}")))?
+            }
             ReceiverStatus::Failed { reason } => return Err(DeskError::Invalid(format!("The callback receiver is not running: {reason}"))),
             ReceiverStatus::Off => return Err(DeskError::Invalid("The callback receiver is not running".into())),
         };
@@ -287,6 +295,20 @@ impl Desk {
 
     /// A checked callback from the receiver: stored once per `responseId` (a repeat changes
     /// nothing), then the job waiting for it downloads.
+    /// A CC-FS callback passed on by the relay: taken only for a job of this app (the relay passes
+    /// every supervisor's callbacks to every app, and again to each app that connects).
+    pub(crate) fn on_relayed_callback(&self, msg: CallbackMsg) {
+        match self.with_store(|s| s.job_of_response(&msg.response_id)) {
+            Ok(Some(_)) => {
+                if let Err(e) = self.on_callback(msg) {
+                    tracing::warn!("a CC-FS callback from the relay could not be stored: {e}");
+                }
+            }
+            Ok(None) => tracing::debug!("a CC-FS callback from the relay for another app's job"),
+            Err(e) => tracing::warn!("a CC-FS callback from the relay could not be checked: {e}"),
+        }
+    }
+
     fn on_callback(&self, msg: CallbackMsg) -> Result<(), String> {
         let now = self.inner.clock.now_ms();
         let new = self
@@ -545,6 +567,14 @@ fn checked(mut s: ExportSettings) -> Result<ExportSettings, DeskError> {
     Ok(s)
 }
 
+/// The callback address when it is on the relay's host (callbacks then come through the relay).
+pub(crate) fn via_relay(settings: &ExportSettings, relay_url: Option<&str>) -> Option<String> {
+    let callback = settings.callback_url.as_deref()?;
+    let relay_host = Url::parse(relay_url?).ok()?.host_str()?.to_ascii_lowercase();
+    let callback_host = Url::parse(callback).ok()?.host_str()?.to_ascii_lowercase();
+    (relay_host == callback_host).then(|| callback.to_owned())
+}
+
 /// `YYYY-MM-DD[ HH:MM[:SS]]`; a date alone is its first second, or its last when `end`.
 pub(crate) fn parse_time(text: &str, end: bool) -> Result<NaiveDateTime, String> {
     let text = text.trim();
@@ -576,4 +606,18 @@ fn describe(begin: &str, end: &str, filters: &super::BillFilters, data_type: sup
     parts.extend(named.iter().filter_map(|(name, v)| v.as_ref().map(|v| format!("{name} {v}"))));
     parts.push(format!("{jobs} job{}", if jobs == 1 { "" } else { "s" }));
     parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn callbacks_come_through_the_relay_when_the_address_is_on_its_host() {
+        let settings = |url: &str| super::ExportSettings { callback_url: Some(url.to_owned()), ..Default::default() };
+        let relay = Some("wss://Relay.example.com/pops");
+        let on_relay = "https://relay.example.com/ccfs/callback";
+        assert_eq!(super::via_relay(&settings(on_relay), relay), Some(on_relay.to_owned()));
+        assert_eq!(super::via_relay(&settings("https://desk-12.example.com:8443/ccfs/callback"), relay), None);
+        assert_eq!(super::via_relay(&settings(on_relay), None), None, "no relay configured");
+        assert_eq!(super::via_relay(&super::ExportSettings::default(), relay), None, "no callback address");
+    }
 }

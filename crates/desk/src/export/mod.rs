@@ -14,6 +14,10 @@
 //! on loopback only, for the simulator and the demo. It checks auth-v2 with the developer's AK/SK,
 //! answers at once, and is idempotent on `responseId`: a repeated callback changes nothing.
 //!
+//! Where CC-FS cannot reach the supervisor's computer, `sidekick relay` runs the same receiver on
+//! a server ([`callback_routes`]) and passes each checked callback on to the apps connected to it,
+//! as a relay notice (`ccfs-callback`); the app takes one only for a job of its own.
+//!
 //! Choices where the reference is silent:
 //!
 //! - A period's dates are the tenant's wall-clock dates; a date alone means from 00:00:00 to
@@ -30,6 +34,25 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use sidekick_aicc::ccfs;
+
+/// The relay notice that carries a CC-FS callback's `msgBody`.
+pub const CALLBACK_NOTICE: &str = "ccfs-callback";
+
+/// The CC-FS callback route ([`CALLBACK_PATH`]) for a server other than the app's receiver
+/// (`sidekick relay`): each callback signed by `credentials` (auth-v2, ±15 minutes) goes to
+/// `sink`, and is answered with the success body when `sink` takes it, HTTP 500 otherwise (CC-FS
+/// then calls again); anything unsigned is HTTP 401. Serve it behind a TLS proxy.
+pub fn callback_routes(
+    credentials: ccfs::Credentials,
+    sink: impl Fn(ccfs::CallbackMsg) -> Result<(), String> + Send + Sync + 'static,
+) -> axum::Router {
+    let checker = receiver::Checker {
+        credentials,
+        order: ccfs::SignOptions::default().order,
+        window: chrono::Duration::minutes(api::CALLBACK_WINDOW_MINUTES),
+    };
+    receiver::router_for(checker, std::sync::Arc::new(sink))
+}
 
 /// The optional filters of an export; empty ones are left out of the request.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -132,7 +155,8 @@ pub struct ExportSettings {
     /// `address:port` the callback receiver listens on; [`DEFAULT_CALLBACK_LISTEN`] when absent.
     pub callback_listen: Option<String>,
     /// The address CC-FS calls back (`https://host:port/ccfs/callback`, as CC-FS reaches this
-    /// computer); absent: made from the listen address.
+    /// computer); absent: made from the listen address. On the host of the Call Interactive relay,
+    /// callbacks come through the relay and no receiver runs here.
     pub callback_url: Option<String>,
     /// PEM certificate chain of the receiver (the platform must trust it).
     pub callback_cert: Option<String>,
@@ -166,6 +190,12 @@ pub enum ReceiverStatus {
     /// Listening; CC-FS is told to call `url`.
     Listening {
         /// The address CC-FS calls.
+        url: String,
+    },
+    /// No receiver here: the callback address is on the relay's host (`sidekick relay
+    /// --ccfs-ak`), which passes the callbacks on over the relay connection.
+    ViaRelay {
+        /// The address CC-FS calls (the relay's).
         url: String,
     },
     /// Could not start.

@@ -92,6 +92,11 @@ fn router(state: ReceiverState) -> Router {
     Router::new().route(CALLBACK_PATH, axum::routing::post(callback)).with_state(state)
 }
 
+/// The callback route alone, for a server of someone else's (the relay).
+pub(crate) fn router_for(checker: Checker, sink: Sink) -> Router {
+    router(ReceiverState { checker, sink })
+}
+
 /// Accepts TLS connections and serves `app` on each.
 async fn serve_tls(listener: TcpListener, config: Arc<rustls::ServerConfig>, app: Router) {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);

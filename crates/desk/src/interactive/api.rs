@@ -54,9 +54,14 @@ impl Desk {
     pub async fn save_call_interactive(&self, settings: InteractiveSettings) -> Result<SettingsView, DeskError> {
         let settings = checked(settings)?;
         let mut stored = self.stored_settings();
+        let relay_changed = stored.call_interactive.relay_url != settings.relay_url;
         stored.call_interactive = settings;
         self.save_settings(&stored)?;
         self.apply_call_interactive(false).await;
+        if relay_changed {
+            // The export's callbacks may come through the relay, or no longer.
+            self.apply_export().await;
+        }
         Ok(self.settings())
     }
 

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Weak};
 
-use sidekick_interactive::relay::{connect, RelayClient, RelayStatus};
+use sidekick_interactive::relay::{connect_with_notices, Notice, RelayClient, RelayClientOptions, RelayStatus};
 use sidekick_interactive::AccessToken;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -19,6 +19,8 @@ use crate::desk::{Desk, Inner};
 
 /// How many pops from the relay may wait for the pop task.
 const RELAY_POP_QUEUE: usize = 64;
+/// How many notices may wait (the relay sends up to 256 kept ones on connecting).
+const RELAY_NOTICE_QUEUE: usize = 512;
 
 /// The connection to the relay and its tasks; dropping it disconnects.
 #[derive(Debug)]
@@ -28,6 +30,7 @@ pub(crate) struct RelayLink {
     client: RelayClient,
     status: JoinHandle<()>,
     pops: JoinHandle<()>,
+    notices: JoinHandle<()>,
 }
 
 impl Drop for RelayLink {
@@ -35,6 +38,7 @@ impl Drop for RelayLink {
         self.client.stop();
         self.status.abort();
         self.pops.abort();
+        self.notices.abort();
     }
 }
 
@@ -82,12 +86,30 @@ impl Desk {
 
     fn link(&self, url: String, key: AccessToken) -> Result<RelayLink, String> {
         let (pop_tx, pop_rx) = mpsc::channel(RELAY_POP_QUEUE);
-        let client = connect(&url, key.clone(), pop_tx).map_err(|e| e.to_string())?;
+        let (notice_tx, notice_rx) = mpsc::channel(RELAY_NOTICE_QUEUE);
+        let client = connect_with_notices(&url, key.clone(), pop_tx, Some(notice_tx), RelayClientOptions::default()).map_err(|e| e.to_string())?;
         let weak = Arc::downgrade(&self.inner);
         let status = tokio::spawn(watch_status(weak.clone(), client.status()));
-        let pops = tokio::spawn(pop_task(weak, pop_rx, true));
+        let pops = tokio::spawn(pop_task(weak.clone(), pop_rx, true));
+        let notices = tokio::spawn(notice_task(weak, notice_rx));
         tracing::info!("connecting to the Call Interactive relay");
-        Ok(RelayLink { url, key, client, status, pops })
+        Ok(RelayLink { url, key, client, status, pops, notices })
+    }
+}
+
+/// Takes the relay's notices: CC-FS callbacks for this app's export jobs.
+async fn notice_task(weak: Weak<Inner>, mut notices: mpsc::Receiver<Notice>) {
+    while let Some(notice) = notices.recv().await {
+        let Some(inner) = weak.upgrade() else { return };
+        let desk = Desk { inner };
+        if notice.topic != crate::export::CALLBACK_NOTICE {
+            tracing::debug!(topic = %notice.topic, "ignoring a relay notice of another kind");
+            continue;
+        }
+        match serde_json::from_value::<sidekick_aicc::ccfs::CallbackMsg>(notice.body) {
+            Ok(msg) => desk.on_relayed_callback(msg),
+            Err(e) => tracing::warn!("a CC-FS callback from the relay cannot be read: {e}"),
+        }
     }
 }
 

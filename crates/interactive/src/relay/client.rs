@@ -35,7 +35,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::Connector;
 use url::Url;
 
-use super::{Incoming, PROTOCOL_VERSION};
+use super::{Incoming, Notice, PROTOCOL_VERSION};
 use crate::request::{quote, CallInteractiveRequest};
 use crate::token::AccessToken;
 
@@ -172,12 +172,24 @@ pub fn connect_with(
     pops: mpsc::Sender<Arc<CallInteractiveRequest>>,
     options: RelayClientOptions,
 ) -> Result<RelayClient, RelayUrlError> {
+    connect_with_notices(url, key, pops, None, options)
+}
+
+/// [`connect_with`], also sending each [`Notice`] to `notices` (dropped with a warning when it is
+/// full, as pops are).
+pub fn connect_with_notices(
+    url: &str,
+    key: AccessToken,
+    pops: mpsc::Sender<Arc<CallInteractiveRequest>>,
+    notices: Option<mpsc::Sender<Notice>>,
+    options: RelayClientOptions,
+) -> Result<RelayClient, RelayUrlError> {
     let target = Target::parse(url)?;
     // Checked once here, so that each attempt builds it without a new way to fail.
     target.request(&key).map_err(|_| RelayUrlError::NotARelayAddress { url: quote(url) })?;
     let (stop, stop_rx) = watch::channel(false);
     let (status_tx, status) = watch::channel(RelayStatus::Connecting);
-    let task = Task { target, key, pops, options, status: status_tx, tls: None };
+    let task = Task { target, key, pops, notices, options, status: status_tx, tls: None };
     tokio::spawn(task.run(stop_rx));
     Ok(RelayClient { shared: Arc::new(Shared { stop, status }) })
 }
@@ -229,6 +241,8 @@ struct Task {
     target: Target,
     key: AccessToken,
     pops: mpsc::Sender<Arc<CallInteractiveRequest>>,
+    /// Where notices go, if the app takes them.
+    notices: Option<mpsc::Sender<Notice>>,
     options: RelayClientOptions,
     status: watch::Sender<RelayStatus>,
     /// The TLS configuration, built on the first `wss://` attempt.
@@ -369,6 +383,14 @@ impl Task {
                     Err(mpsc::error::TrySendError::Closed(_)) => {
                         return ended("the app no longer takes screen pops".to_owned(), EndKind::AppGone);
                     }
+                },
+                Ok(Incoming::Notice(notice)) => match &self.notices {
+                    Some(notices) => {
+                        if notices.try_send(notice).is_err() {
+                            tracing::warn!("a notice from the relay was dropped: the app is behind or no longer takes them");
+                        }
+                    }
+                    None => tracing::debug!(topic = %notice.topic, "ignoring a relay notice this app does not take"),
                 },
                 Ok(Incoming::Unknown) => tracing::debug!("ignoring a relay message of a type this app does not know"),
                 // Not the text: it holds callers' numbers.

@@ -1,8 +1,9 @@
 //! The relay's side: the fan-out of screen pops, and the WebSocket the apps connect to.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -35,6 +36,9 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 /// larger is not an app.
 const MAX_APP_MESSAGE: usize = 4 * 1024;
 
+/// How many notices the relay keeps to send again to each app that connects.
+pub const NOTICE_REPLAY: usize = 256;
+
 /// How long the relay waits to send a goodbye (a close frame) to an app it is dropping.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
@@ -53,6 +57,8 @@ struct HubInner {
     connected: AtomicUsize,
     /// How often each app is pinged; the tests shorten it.
     ping_interval: Duration,
+    /// The latest notices, oldest first, as text frames, for apps that connect later.
+    notices: Mutex<VecDeque<Utf8Bytes>>,
 }
 
 impl Default for RelayHub {
@@ -68,12 +74,34 @@ impl RelayHub {
     pub fn new(backlog: usize, ping_interval: Duration) -> Self {
         let (pops, _) = broadcast::channel(backlog.max(1));
         let ping_interval = ping_interval.max(Duration::from_millis(1));
-        Self { inner: Arc::new(HubInner { pops, connected: AtomicUsize::new(0), ping_interval }) }
+        Self { inner: Arc::new(HubInner { pops, connected: AtomicUsize::new(0), ping_interval, notices: Mutex::default() }) }
     }
 
     /// How many apps are connected now.
     pub fn connected(&self) -> usize {
         self.inner.connected.load(Ordering::SeqCst)
+    }
+
+    /// Passes a notice on to every app connected now, and keeps it (the latest [`NOTICE_REPLAY`])
+    /// for each app that connects later. Never blocks.
+    pub fn notify(&self, topic: &str, body: &serde_json::Value) -> Result<(), String> {
+        let text: Utf8Bytes = serde_json::to_string(&Outgoing::Notice { topic, body })
+            .map_err(|e| format!("the notice could not be written as JSON: {e}"))?
+            .into();
+        {
+            let mut kept = self.inner.notices.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.len() == NOTICE_REPLAY {
+                kept.pop_front();
+            }
+            kept.push_back(text.clone());
+        }
+        let apps = self.inner.pops.send(text).unwrap_or(0);
+        tracing::info!(topic, apps, "notice passed on to the apps");
+        Ok(())
+    }
+
+    fn kept_notices(&self) -> Vec<Utf8Bytes> {
+        self.inner.notices.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
     }
 }
 
@@ -182,19 +210,15 @@ async fn serve_app(mut socket: WebSocket, hub: RelayHub, source: String) {
     let mut pops = hub.inner.pops.subscribe();
     let (counted, apps) = Counted::new(&hub);
     tracing::info!(%source, apps, "an app connected for screen pops");
-    let why = forward(&mut socket, &mut pops, hub.inner.ping_interval, &source).await;
+    let why = forward(&mut socket, &mut pops, &hub, &source).await;
     drop(counted);
     tracing::info!(%source, apps = hub.connected(), "an app was disconnected: {why}");
 }
 
 /// Sends `hello`, then each pop, and pings, until the app leaves or stops answering. Returns why
 /// it ended.
-async fn forward(
-    socket: &mut WebSocket,
-    pops: &mut broadcast::Receiver<Utf8Bytes>,
-    ping_interval: Duration,
-    source: &str,
-) -> String {
+async fn forward(socket: &mut WebSocket, pops: &mut broadcast::Receiver<Utf8Bytes>, hub: &RelayHub, source: &str) -> String {
+    let ping_interval = hub.inner.ping_interval;
     // A send that takes a whole ping interval is an app that no longer reads: it cannot answer a
     // ping either.
     let send_wait = ping_interval;
@@ -204,6 +228,12 @@ async fn forward(
     };
     if let Err(why) = send_within(socket, Message::Text(hello.into()), send_wait).await {
         return why;
+    }
+    // The notices kept so far (one that arrives meanwhile may come twice: apps take that).
+    for notice in hub.kept_notices() {
+        if let Err(why) = send_within(socket, Message::Text(notice), send_wait).await {
+            return why;
+        }
     }
     let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -276,6 +306,22 @@ mod tests {
         let hub = RelayHub::default();
         hub.pop(Arc::new(CallInteractiveRequest::new("c1")));
         assert_eq!(hub.connected(), 0);
+    }
+
+    #[test]
+    fn notices_are_passed_on_and_the_latest_kept_for_later_apps() {
+        let hub = RelayHub::new(4, PING_INTERVAL);
+        let mut app = hub.inner.pops.subscribe();
+        hub.notify("ccfs-callback", &serde_json::json!({"responseId": "r1"})).expect("written");
+        let sent = app.try_recv().expect("the connected app gets it");
+        assert_eq!(sent.as_str(), r#"{"type":"notice","topic":"ccfs-callback","body":{"responseId":"r1"}}"#);
+        for i in 0..NOTICE_REPLAY + 1 {
+            hub.notify("t", &serde_json::json!(i)).expect("written");
+        }
+        let kept = hub.kept_notices();
+        assert_eq!(kept.len(), NOTICE_REPLAY, "only the latest are kept");
+        assert_eq!(kept[0].as_str(), r#"{"type":"notice","topic":"t","body":1}"#);
+        assert_eq!(kept[NOTICE_REPLAY - 1].as_str(), format!(r#"{{"type":"notice","topic":"t","body":{NOTICE_REPLAY}}}"#));
     }
 
     #[test]

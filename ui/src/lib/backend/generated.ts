@@ -712,7 +712,8 @@ tenantZone: string | null,
 callbackListen: string | null, 
 /**
  * The address CC-FS calls back (`https://host:port/ccfs/callback`, as CC-FS reaches this
- * computer); absent: made from the listen address.
+ * computer); absent: made from the listen address. On the host of the Call Interactive relay,
+ * callbacks come through the relay and no receiver runs here.
  */
 callbackUrl: string | null, 
 /**
@@ -749,6 +750,10 @@ receiver: ReceiverStatus, };
 export type ReceiverStatus = { "state": "off" } | { "state": "listening", 
 /**
  * The address CC-FS calls.
+ */
+url: string, } | { "state": "viaRelay", 
+/**
+ * The address CC-FS calls (the relay's).
  */
 url: string, } | { "state": "failed", 
 /**

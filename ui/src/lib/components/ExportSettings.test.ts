@@ -154,4 +154,16 @@ describe("export settings", () => {
     expect(screen.getByTestId("export-receiver-text").textContent).toBe("Failed: Port 8443 is in use by another program; choose another");
     expect(field("export-zone").placeholder).toBe("Asia/Yekaterinburg");
   });
+
+  it("says when callbacks come through the relay", async () => {
+    const url = "https://relay.example.com/ccfs/callback";
+    await openSettings(
+      settingsView({
+        role: "supervisor",
+        export: exportView({ ak: "ak-1", callbackUrl: url }, { skSaved: true, receiver: { state: "viaRelay", url } }),
+      }),
+    );
+    expect(screen.getByTestId("export-receiver").dataset.state).toBe("viaRelay");
+    expect(screen.getByTestId("export-receiver-text").textContent).toBe(`Through the relay: CC-FS calls ${url}`);
+  });
 });

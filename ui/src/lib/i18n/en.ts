@@ -293,7 +293,7 @@ export const en = {
   "exportSettings.callbackListen": "Receiver listens on",
   "exportSettings.callbackListenHint": "address:port; empty means {address}",
   "exportSettings.callbackUrl": "Callback address",
-  "exportSettings.callbackUrlHint": "How CC-FS reaches this computer; empty: made from the listen address.",
+  "exportSettings.callbackUrlHint": "How CC-FS reaches this computer; empty: made from the listen address. An address on the relay's host: callbacks come through the relay.",
   "exportSettings.callbackCert": "Certificate file",
   "exportSettings.callbackKey": "Key file",
   "exportSettings.callbackFilesHint": "PEM files of a certificate CC-FS trusts. Without them the receiver serves plain HTTP on 127.0.0.1 only.",
@@ -312,6 +312,7 @@ export const en = {
   "exportSettings.receiver.off": "Off",
   "exportSettings.receiver.noKeys": "Off: save the AK and the SK",
   "exportSettings.receiver.listening": "Listening: CC-FS calls {url}",
+  "exportSettings.receiver.viaRelay": "Through the relay: CC-FS calls {url}",
   "exportSettings.receiver.failed": "Failed: {reason}",
 
   "ci.title": "Call Interactive (Telphin)",

@@ -292,7 +292,7 @@ export const ru: Record<MessageKey, string> = {
   "exportSettings.callbackListen": "Приёмник слушает",
   "exportSettings.callbackListenHint": "адрес:порт; пусто — {address}",
   "exportSettings.callbackUrl": "Адрес обратного вызова",
-  "exportSettings.callbackUrlHint": "Как CC-FS достучится до этого компьютера; пусто — из адреса приёмника.",
+  "exportSettings.callbackUrlHint": "Как CC-FS достучится до этого компьютера; пусто — из адреса приёмника. Адрес на хосте ретранслятора: обратные вызовы идут через него.",
   "exportSettings.callbackCert": "Файл сертификата",
   "exportSettings.callbackKey": "Файл ключа",
   "exportSettings.callbackFilesHint": "PEM-файлы сертификата, которому доверяет CC-FS. Без них приёмник работает по HTTP только на 127.0.0.1.",
@@ -311,6 +311,7 @@ export const ru: Record<MessageKey, string> = {
   "exportSettings.receiver.off": "Выключен",
   "exportSettings.receiver.noKeys": "Выключен: сохраните AK и SK",
   "exportSettings.receiver.listening": "Слушает: CC-FS вызывает {url}",
+  "exportSettings.receiver.viaRelay": "Через ретранслятор: CC-FS вызывает {url}",
   "exportSettings.receiver.failed": "Ошибка: {reason}",
 
   "ci.title": "Call Interactive (Телфин)",
