@@ -588,3 +588,32 @@ async fn a_supervisor_exports_the_sims_calls_and_a_repeated_callback_changes_not
     let leaked = log.contains("sim-sk-0123456789") || files.iter().any(|(_, b)| b.windows(secret.len()).any(|w| w == secret));
     assert!(!leaked, "the CC-FS SK reached the log or the disk");
 }
+
+/// A supervisor trying the demo exports from the demo's own CC-FS: the page requests yesterday
+/// and today, and the table fills with the demo's history.
+#[tokio::test]
+async fn the_demo_lets_a_supervisor_try_the_export() {
+    let app = App::launch_with(&["--demo"], Some(json!({"role": "supervisor"}))).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ringing", PATIENCE).await;
+    app.click("#open-export").await;
+    app.wait_text_containing("[data-testid=export-tenant-zone]", "Europe/Moscow", PATIENCE).await;
+    app.click("[data-testid=export-request]").await;
+    app.wait_attr("[data-testid=export-job]", "data-state", "ready", PATIENCE).await;
+    app.wait_text("[data-testid=export-total]", PATIENCE).await;
+    let shown = app.client.execute("return Number(document.querySelector('[data-testid=export-total]').dataset.total)", vec![]).await.expect("js");
+    assert!(shown.as_u64().is_some_and(|n| n >= 150), "the demo's history is in the table: {shown}");
+    app.client
+        .execute("document.querySelector('[data-testid=export-job]').scrollIntoView({block: 'start'})", vec![])
+        .await
+        .expect("scroll to the job");
+    app.shot("export-demo").await;
+    app.click("#open-settings").await;
+    app.wait_text("[data-testid=export-demo]", PATIENCE).await;
+    app.wait_attr("[data-testid=export-receiver]", "data-state", "listening", PATIENCE).await;
+    app.client
+        .execute("document.querySelector('[data-testid=export-receiver]').scrollIntoView({block: 'end'})", vec![])
+        .await
+        .expect("scroll to the receiver");
+    app.shot("export-settings-demo").await;
+    app.close().await;
+}

@@ -49,6 +49,18 @@ pub(crate) struct DemoOdfs {
     pub(crate) flow_access_code: String,
 }
 
+/// The demo's CC-FS simulator, for a supervisor's export (used while no CC-FS address is saved).
+#[derive(Debug, Clone)]
+pub(crate) struct DemoCcfs {
+    pub(crate) url: String,
+    pub(crate) ak: String,
+    pub(crate) sk: String,
+    pub(crate) zone: String,
+}
+
+/// Calls of the last two days the demo's CC-FS bills besides the demo's own.
+const DEMO_HISTORY_CALLS: usize = 300;
+
 /// The running demo's tasks.
 #[derive(Debug)]
 pub(crate) struct DemoRuntime {
@@ -73,6 +85,11 @@ impl Desk {
                 flow_access_code: "10086".into(),
             });
         }
+        sim.ccfs.seed(DEMO_HISTORY_CALLS, DEMO_AGENT, Duration::from_secs(48 * 3600));
+        if let Ok(mut d) = self.inner.demo_ccfs.lock() {
+            let rules = sim.ccfs.rules();
+            *d = Some(DemoCcfs { url: sim.ccfs_url.clone(), ak: rules.ak.clone(), sk: rules.sk.clone(), zone: rules.zone.name().to_owned() });
+        }
         let form = SignInForm {
             gateway_url: sim.gateway_url.clone(),
             agent_id: DEMO_AGENT.to_string(),
@@ -83,6 +100,8 @@ impl Desk {
         };
         let snap = self.sign_in_as(form, true).await?;
         self.start_demo_interactive().await;
+        // A supervisor trying the demo exports from its CC-FS.
+        self.apply_export().await;
         // The PBX's side of the demo, when its Call Interactive server runs.
         let pbx = self.call_interactive_address().ok().map(|url| sidekick_sim::telphin::SimPbx::new(&url));
         let control = sim.gateway.clone();
@@ -186,5 +205,10 @@ pub(crate) fn stop(desk: &Desk) {
     }
     if let Ok(mut d) = desk.inner.demo_odfs.lock() {
         d.take();
+    }
+    let had_ccfs = desk.inner.demo_ccfs.lock().ok().and_then(|mut d| d.take()).is_some();
+    if had_ccfs {
+        let desk = desk.clone();
+        tokio::spawn(async move { desk.apply_export().await });
     }
 }

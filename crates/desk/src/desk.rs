@@ -142,6 +142,8 @@ pub(crate) struct Inner {
     pub(crate) recorder: Mutex<Option<Arc<crate::recording::Recorder>>>,
     /// The demo's ODFS simulator, while the demo runs.
     pub(crate) demo_odfs: Mutex<Option<crate::demo::DemoOdfs>>,
+    /// The demo's CC-FS, while the demo runs.
+    pub(crate) demo_ccfs: Mutex<Option<crate::demo::DemoCcfs>>,
     /// Why the recording hotkey could not be registered, if it could not.
     pub(crate) hotkey_problem: Mutex<Option<String>>,
     /// The Call Interactive server, its rules and status.
@@ -234,6 +236,7 @@ impl Desk {
                 notes: crate::notes::Notes::open(data_dir),
                 recorder: Mutex::new(None),
                 demo_odfs: Mutex::new(None),
+                demo_ccfs: Mutex::new(None),
                 hotkey_problem: Mutex::new(None),
                 interactive: Mutex::new(Default::default()),
                 interactive_op: tokio::sync::Mutex::new(()),

@@ -33,11 +33,33 @@ impl Desk {
     /// The export part of the settings page.
     pub(crate) fn export_view(&self) -> ExportView {
         let settings = self.stored_settings().export;
+        let (in_use, _, demo) = self.effective_export(&settings);
         ExportView {
-            zone: zone_of(&settings).name().to_owned(),
+            zone: zone_of(&in_use).name().to_owned(),
             sk_saved: self.inner.secrets.get(SK_ACCOUNT).ok().flatten().is_some(),
             receiver: self.inner.exports.status.lock().map(|s| s.clone()).unwrap_or(ReceiverStatus::Off),
             settings,
+            demo,
+        }
+    }
+
+    /// The export settings and credentials in use, and whether they are the demo's: while the
+    /// demo runs and no CC-FS address is saved, its CC-FS simulator (receiver on loopback);
+    /// otherwise what is saved.
+    fn effective_export(&self, saved: &ExportSettings) -> (ExportSettings, Option<Credentials>, bool) {
+        let demo = self.inner.demo_ccfs.lock().ok().and_then(|d| d.clone()).filter(|_| saved.ccfs_url.is_none());
+        match demo {
+            Some(d) => {
+                let settings = ExportSettings {
+                    ccfs_url: Some(d.url),
+                    ak: Some(d.ak.clone()),
+                    tenant_zone: Some(d.zone),
+                    callback_listen: Some("127.0.0.1:0".into()),
+                    ..ExportSettings::default()
+                };
+                (settings, Some(Credentials::new(d.ak, d.sk)), true)
+            }
+            None => (saved.clone(), self.credentials(saved), false),
         }
     }
 
@@ -94,14 +116,15 @@ impl Desk {
             }
         };
         stop();
-        let via_relay = via_relay(&stored.export, stored.call_interactive.relay_url.as_deref());
-        let status = match self.credentials(&stored.export) {
+        let (settings, credentials, demo) = self.effective_export(&stored.export);
+        let via_relay = via_relay(&settings, stored.call_interactive.relay_url.as_deref()).filter(|_| !demo);
+        let status = match credentials {
             Some(_) if stored.role == Role::Supervisor && via_relay.is_some() => {
                 let url = via_relay.unwrap_or_default();
                 tracing::info!(%url, "CC-FS callbacks come through the relay");
                 ReceiverStatus::ViaRelay { url }
             }
-            Some(credentials) if stored.role == Role::Supervisor => match self.start_receiver(&stored.export, credentials).await {
+            Some(credentials) if stored.role == Role::Supervisor => match self.start_receiver(&settings, credentials).await {
                 Ok(status) => status,
                 Err(reason) => {
                     tracing::warn!("the CC-FS callback receiver could not start: {reason}");
@@ -165,10 +188,9 @@ impl Desk {
         if stored.role != Role::Supervisor {
             return Err(DeskError::Invalid("Exports are for supervisors: turn on the supervisor role in Settings".into()));
         }
-        let settings = stored.export;
+        let (settings, credentials, _) = self.effective_export(&stored.export);
         let url = settings.ccfs_url.as_deref().ok_or_else(|| DeskError::Invalid("Set the CC-FS address in Settings first".into()))?;
-        let credentials =
-            self.credentials(&settings).ok_or_else(|| DeskError::Invalid("Set the CC-FS AK and SK in Settings first".into()))?;
+        let credentials = credentials.ok_or_else(|| DeskError::Invalid("Set the CC-FS AK and SK in Settings first".into()))?;
         let callback = match self.inner.exports.status.lock().map(|s| s.clone()).unwrap_or(ReceiverStatus::Off) {
             ReceiverStatus::Listening { url } | ReceiverStatus::ViaRelay { url } => {
                 Url::parse(&url).map_err(|e| DeskError::Invalid(format!("The callback address cannot be read: {e}")))?

@@ -178,6 +178,8 @@ pub struct ExportView {
     pub zone: String,
     /// The callback receiver.
     pub receiver: ReceiverStatus,
+    /// The demo's CC-FS simulator is in use (the demo runs and no CC-FS address is saved).
+    pub demo: bool,
 }
 
 /// How the callback receiver stands.

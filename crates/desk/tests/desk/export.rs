@@ -326,3 +326,32 @@ async fn a_job_survives_a_restart_and_completes_when_cc_fs_calls_again() {
     assert_eq!(rows(&second, RowKind::Calls).len(), 1);
 }
 
+
+#[tokio::test]
+async fn the_demo_exports_from_its_own_cc_fs_until_one_is_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::with_data_dir(Some(dir.path()), Some(dir.path()), Arc::new(SystemClock), Arc::new(MemorySecrets::default()));
+    desk.set_role(Role::Supervisor).await.unwrap();
+    assert_eq!(desk.settings().export.receiver, ReceiverStatus::Off, "nothing configured yet");
+    desk.start_demo().await.unwrap();
+    let view = desk.settings().export;
+    assert!(view.demo);
+    assert_eq!(view.zone, "Europe/Moscow");
+    assert!(matches!(view.receiver, ReceiverStatus::Listening { ref url } if url.starts_with("http://127.0.0.1:")), "{:?}", view.receiver);
+    desk.request_export(form(tenant_time(-49 * 60), tenant_time(0))).await.unwrap();
+    let snap = super::until(&desk, "the demo's job to be ready", |s| s.exports.iter().any(|j| j.state == JobState::Ready)).await;
+    assert!(snap.exports[0].calls >= 300, "two days of the demo's history: {:?}", snap.exports[0]);
+
+    // Signing out ends the demo, and its CC-FS with it.
+    desk.sign_out().await.unwrap();
+    for _ in 0..100 {
+        if desk.settings().export.receiver == ReceiverStatus::Off {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let view = desk.settings().export;
+    assert!(!view.demo);
+    assert_eq!(view.receiver, ReceiverStatus::Off);
+    assert_eq!(desk.snapshot().exports.len(), 1, "the rows it exported stay");
+}

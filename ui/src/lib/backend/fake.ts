@@ -358,7 +358,7 @@ const DEFAULT_EXPORT_SETTINGS: ExportSettings = {
 /** The export part of the settings: `settings` over nothing configured, changed by `over`. */
 export function exportView(settings: Partial<ExportSettings> = {}, over: Partial<ExportView> = {}): ExportView {
   const saved = { ...DEFAULT_EXPORT_SETTINGS, ...settings };
-  return { settings: saved, skSaved: false, zone: saved.tenantZone ?? computerZone(), receiver: { state: "off" }, ...over };
+  return { settings: saved, skSaved: false, zone: saved.tenantZone ?? computerZone(), receiver: { state: "off" }, demo: false, ...over };
 }
 
 /** The demo's CC-FS (the receiver on loopback may serve plain HTTP, as for the simulator). */

@@ -745,7 +745,11 @@ zone: string,
 /**
  * The callback receiver.
  */
-receiver: ReceiverStatus, };
+receiver: ReceiverStatus, 
+/**
+ * The demo's CC-FS simulator is in use (the demo runs and no CC-FS address is saved).
+ */
+demo: boolean, };
 
 export type ReceiverStatus = { "state": "off" } | { "state": "listening", 
 /**

@@ -166,4 +166,15 @@ describe("export settings", () => {
     expect(screen.getByTestId("export-receiver").dataset.state).toBe("viaRelay");
     expect(screen.getByTestId("export-receiver-text").textContent).toBe(`Through the relay: CC-FS calls ${url}`);
   });
+
+  it("says when the demo's CC-FS is in use", async () => {
+    await openSettings(
+      settingsView({
+        role: "supervisor",
+        export: exportView({}, { demo: true, receiver: { state: "listening", url: "http://127.0.0.1:40001/ccfs/callback" } }),
+      }),
+    );
+    expect(screen.getByTestId("export-demo").textContent).toContain("built-in CC-FS simulator");
+    expect(screen.getByTestId("export-receiver-text").textContent).toBe("Listening: CC-FS calls http://127.0.0.1:40001/ccfs/callback");
+  });
 });

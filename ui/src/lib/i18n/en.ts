@@ -283,6 +283,7 @@ export const en = {
 
   "exportSettings.title": "Supervisor export (CC-FS)",
   "exportSettings.hint": "CDRs and recording indexes from Huawei CC-FS, for supervisors.",
+  "exportSettings.demo": "Demo: exports come from the built-in CC-FS simulator (its calls and two days of history) until you save a CC-FS address.",
   "exportSettings.role": "I am a supervisor",
   "exportSettings.roleHint": "Shows the export page and runs the receiver CC-FS calls back.",
   "exportSettings.ccfsUrl": "CC-FS address",

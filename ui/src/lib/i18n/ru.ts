@@ -282,6 +282,7 @@ export const ru: Record<MessageKey, string> = {
 
   "exportSettings.title": "Выгрузка для супервизора (CC-FS)",
   "exportSettings.hint": "CDR и индексы записей из Huawei CC-FS — для супервизоров.",
+  "exportSettings.demo": "Демо: выгрузки идут из встроенного симулятора CC-FS (его звонки и история за два дня), пока не сохранён адрес CC-FS.",
   "exportSettings.role": "Я супервизор",
   "exportSettings.roleHint": "Показывает страницу выгрузки и запускает приёмник обратных вызовов CC-FS.",
   "exportSettings.ccfsUrl": "Адрес CC-FS",
