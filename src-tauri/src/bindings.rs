@@ -14,6 +14,10 @@ use sidekick_desk::export::{
     BillFilters, DataType, ExportAuditEntry, ExportForm, ExportJobView, ExportSettings, ExportView, JobState, ReceiverStatus, Role, RowKind,
     RowPage, RowQuery,
 };
+use sidekick_desk::takeover::{
+    ComponentForm, ComponentResult, FileLinkView, TakeoverLink, TakeoverPanel, TakeoverPhase, TakeoverSession, TakeoverSettings, TakeoverView,
+    UploadForm, UploadTarget,
+};
 use sidekick_desk::*;
 use sidekick_interactive::rules::{Conditions, NumberPattern, Preview, Rule, TimeOfDay, TimeWindow};
 use sidekick_interactive::Action;
@@ -82,6 +86,15 @@ pub fn commands() -> Vec<CommandSig> {
         sig("export_rows", vec![("query", RowQuery::name())], RowPage::name(), true),
         sig("export_csv", vec![("query", RowQuery::name())], "string".into(), true),
         sig("export_audit", vec![], format!("Array<{}>", ExportAuditEntry::name()), true),
+        sig("save_takeover_settings", vec![("settings", TakeoverSettings::name())], SettingsView::name(), true),
+        sig("set_era_token", vec![("token", "string".into())], SettingsView::name(), true),
+        sig("forget_era_token", vec![], SettingsView::name(), true),
+        sig("take_control", vec![("ivrid", "string".into())], DeskSnapshot::name(), true),
+        sig("hand_back", vec![("ivrid", "string".into())], DeskSnapshot::name(), true),
+        sig("run_component", vec![("ivrid", "string".into()), ("component", ComponentForm::name())], DeskSnapshot::name(), true),
+        sig("stop_component", vec![("ivrid", "string".into())], DeskSnapshot::name(), true),
+        sig("ivr_file_link", vec![("ivrid", "string".into()), ("path", "string".into())], FileLinkView::name(), true),
+        sig("ivr_upload", vec![("form", UploadForm::name())], "string".into(), true),
     ]
 }
 
@@ -143,6 +156,17 @@ pub fn typescript() -> String {
         RowQuery::decl(),
         RowPage::decl(),
         ExportAuditEntry::decl(),
+        TakeoverSettings::decl(),
+        TakeoverView::decl(),
+        TakeoverPanel::decl(),
+        TakeoverLink::decl(),
+        TakeoverPhase::decl(),
+        TakeoverSession::decl(),
+        ComponentResult::decl(),
+        ComponentForm::decl(),
+        UploadTarget::decl(),
+        UploadForm::decl(),
+        FileLinkView::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\

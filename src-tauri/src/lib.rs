@@ -61,10 +61,12 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
                 });
             }
             // The Call Interactive server, when the settings turn it on; the CC-FS callback
-            // receiver for a supervisor (and the export jobs a restart interrupted).
+            // receiver for a supervisor (and the export jobs a restart interrupted); the IVR
+            // takeover connection when it is set up.
             tauri::async_runtime::spawn(async move {
                 desk.apply_call_interactive(false).await;
                 desk.apply_export().await;
+                desk.apply_takeover().await;
             });
             Ok(())
         })

@@ -65,6 +65,51 @@ const DEMO_HISTORY_CALLS: usize = 300;
 #[derive(Debug)]
 pub(crate) struct DemoRuntime {
     calls: JoinHandle<()>,
+    ivr: JoinHandle<()>,
+}
+
+/// The first IVR caller is offered this soon after the demo starts, the next ones this long after
+/// the last one ended.
+const FIRST_OFFER_AFTER: Duration = Duration::from_secs(3);
+const OFFER_GAP: Duration = Duration::from_secs(15);
+/// What the demo's IVR callers were doing in the script when it offered them.
+const OFFER_PARAMS: &[&str] = &[
+    r#"{"menu":"billing","caller":"+74951234567","attempts":2}"#,
+    r#"{"menu":"lost card","caller":"+442079460958","lang":"en"}"#,
+    r#"{"menu":"delivery","caller":"+14155550134","order":"A-1042"}"#,
+];
+
+/// The demo's IVR: a caller offered whenever none has been for a while, and digits pressed
+/// (`42#`) when a collect-digits component asks for them.
+async fn demo_ivr(era: sidekick_sim::era::EraControl) {
+    tokio::time::sleep(FIRST_OFFER_AFTER).await;
+    let mut turn = 0;
+    let mut last_live = tokio::time::Instant::now() - OFFER_GAP;
+    let mut pressed: std::collections::HashSet<(String, i64)> = Default::default();
+    loop {
+        let sessions = era.sessions();
+        if sessions.iter().any(|s| s.phase != "stopped") {
+            last_live = tokio::time::Instant::now();
+        } else if last_live.elapsed() >= OFFER_GAP {
+            let params = OFFER_PARAMS[turn % OFFER_PARAMS.len()].to_owned();
+            turn += 1;
+            era.offer(sidekick_sim::era::OfferScript { key: format!("demo-{turn}"), params, state: Some("dialog".into()), ..Default::default() });
+            last_live = tokio::time::Instant::now();
+        }
+        for s in sessions.iter().filter(|s| s.running == Some(206)) {
+            let Some(o_id) = s.running_o_id else { continue };
+            if pressed.insert((s.ivrid.clone(), o_id)) {
+                let (era, ivrid) = (era.clone(), s.ivrid.clone());
+                tokio::spawn(async move {
+                    for digit in ["4", "2", "#"] {
+                        tokio::time::sleep(Duration::from_millis(600)).await;
+                        era.press(&ivrid, digit);
+                    }
+                });
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 impl Desk {
@@ -100,8 +145,13 @@ impl Desk {
         };
         let snap = self.sign_in_as(form, true).await?;
         self.start_demo_interactive().await;
-        // A supervisor trying the demo exports from its CC-FS.
+        // A supervisor trying the demo exports from its CC-FS and takes callers over from its IVR.
         self.apply_export().await;
+        if let Ok(mut d) = self.inner.takeover.demo.lock() {
+            *d = Some(crate::takeover::runtime::DemoEra { url: sim.era_url.clone(), token: sim.era.rules().token.clone() });
+        }
+        self.apply_takeover().await;
+        let ivr = tokio::spawn(demo_ivr(sim.era.clone()));
         // The PBX's side of the demo, when its Call Interactive server runs.
         let pbx = self.call_interactive_address().ok().map(|url| sidekick_sim::telphin::SimPbx::new(&url));
         let control = sim.gateway.clone();
@@ -133,8 +183,9 @@ impl Desk {
             }
         });
         if let Ok(mut d) = self.inner.demo.lock() {
-            if let Some(old) = d.replace(DemoRuntime { calls }) {
+            if let Some(old) = d.replace(DemoRuntime { calls, ivr }) {
                 old.calls.abort();
+                old.ivr.abort();
             }
         }
         Ok(snap)
@@ -201,10 +252,16 @@ pub(crate) fn stop(desk: &Desk) {
     if let Ok(mut d) = desk.inner.demo.lock() {
         if let Some(run) = d.take() {
             run.calls.abort();
+            run.ivr.abort();
         }
     }
     if let Ok(mut d) = desk.inner.demo_odfs.lock() {
         d.take();
+    }
+    let had_era = desk.inner.takeover.demo.lock().ok().and_then(|mut d| d.take()).is_some();
+    if had_era {
+        let desk = desk.clone();
+        tokio::spawn(async move { desk.apply_takeover().await });
     }
     let had_ccfs = desk.inner.demo_ccfs.lock().ok().and_then(|mut d| d.take()).is_some();
     if had_ccfs {

@@ -154,6 +154,8 @@ pub(crate) struct Inner {
     pub(crate) session_phone: Mutex<Option<String>>,
     /// The supervisor's export: store, callback receiver.
     pub(crate) exports: crate::export::runtime::Exports,
+    /// IVR takeover: the client, the demo's simulator.
+    pub(crate) takeover: crate::takeover::runtime::Takeover,
 }
 
 /// One agent's desk. Cheap to clone; clones share everything.
@@ -189,6 +191,7 @@ fn signed_out() -> DeskSnapshot {
         ivr: None,
         relay: None,
         exports: Vec::new(),
+        takeover: None,
     }
 }
 
@@ -242,6 +245,7 @@ impl Desk {
                 interactive_op: tokio::sync::Mutex::new(()),
                 session_phone: Mutex::new(None),
                 exports: crate::export::runtime::Exports::open(data_dir),
+                takeover: Default::default(),
             }),
         }
     }
@@ -388,6 +392,7 @@ impl Desk {
             call_interactive: self.interactive_view(),
             role: stored.role,
             export: self.export_view(),
+            takeover: self.takeover_view(),
         }
     }
 
@@ -588,7 +593,7 @@ impl Desk {
         // A pop from the IVR is about a caller, not the session: it stays. So do the supervisor's
         // export jobs, which need no session.
         self.update(|s| {
-            *s = DeskSnapshot { revision: s.revision, ivr: s.ivr.take(), relay: s.relay.take(), exports: std::mem::take(&mut s.exports), ..signed_out() }
+            *s = DeskSnapshot { revision: s.revision, ivr: s.ivr.take(), relay: s.relay.take(), exports: std::mem::take(&mut s.exports), takeover: s.takeover.take(), ..signed_out() }
         });
         Ok(self.snapshot())
     }

@@ -22,6 +22,12 @@ pub enum DeskError {
     /// Settings or keychain storage failed.
     #[error("{}", capitalized(.0))]
     Storage(String),
+    /// A platform other than the gateway (the IVR's) refused; the sentence carries its reason.
+    #[error("{0}")]
+    Platform(String),
+    /// A platform other than the gateway could not be reached, or did not answer in time.
+    #[error("{0}")]
+    Unreachable(String),
     /// The embedded demo could not start.
     #[error("the demo could not start: {0}")]
     Demo(String),
@@ -49,6 +55,8 @@ impl DeskError {
             Self::Busy => ErrorCode::Busy,
             Self::Storage(_) => ErrorCode::Storage,
             Self::Demo(_) => ErrorCode::Internal,
+            Self::Platform(_) => ErrorCode::GatewayRefused,
+            Self::Unreachable(_) => ErrorCode::GatewayUnreachable,
             Self::Gateway(g) => match (g.retcode(), g.retry_kind()) {
                 (Some("100-002"), _) => ErrorCode::AlreadySignedIn,
                 (_, RetryKind::NetworkFailure) => ErrorCode::GatewayUnreachable,

@@ -15,6 +15,7 @@
 //! - [`recording`]: recording the call (ODFS or the gateway), confirmed states, the audit log.
 //! - [`interactive`]: Telphin Call Interactive: the IVR's HTTP requests answered by the agent's
 //!   rules, and the caller popped on screen.
+//! - [`takeover`]: taking over callers in an Era/Incoplax IVR (the WebSocket token API).
 //! - [`secrets`]: the OS keychain (a remembered password, the call-data key).
 //! - [`demo`]: the embedded demo (in-process simulators and scripted calls).
 //! - [`clock`]: injected time.
@@ -32,6 +33,7 @@ pub mod notes;
 pub mod recording;
 pub mod secrets;
 pub mod settings;
+pub mod takeover;
 
 pub use desk::{Desk, SignInForm};
 pub use error::DeskError;

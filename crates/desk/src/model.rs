@@ -28,6 +28,8 @@ pub struct DeskSnapshot {
     pub relay: Option<crate::interactive::RelayConnection>,
     /// The supervisor's export jobs, newest first (at most 50); empty for an agent.
     pub exports: Vec<crate::export::ExportJobView>,
+    /// The IVR takeover connection and its sessions; `None` when not set up (or not allowed).
+    pub takeover: Option<crate::takeover::TakeoverPanel>,
 }
 
 /// Where the sign-in stands.
@@ -295,4 +297,6 @@ pub struct SettingsView {
     pub role: crate::export::Role,
     /// The supervisor's export: settings, whether the SK is saved, the callback receiver.
     pub export: crate::export::ExportView,
+    /// Taking over IVR callers: the settings, whether the token is saved, whether allowed.
+    pub takeover: crate::takeover::TakeoverView,
 }

@@ -50,6 +50,8 @@ pub struct StoredSettings {
     pub role: crate::export::Role,
     /// The supervisor's export from CC-FS (the SK is in the keychain).
     pub export: crate::export::ExportSettings,
+    /// Taking over IVR callers (the token is in the keychain).
+    pub takeover: crate::takeover::TakeoverSettings,
 }
 
 /// The settings file.
@@ -125,6 +127,7 @@ mod tests {
                 ak: Some("dev-ak".into()),
                 ..Default::default()
             },
+            takeover: crate::takeover::TakeoverSettings { url: Some("wss://era.example.com/ws/token/v1".into()), token_in_path: true, agents_allowed: false },
         };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);

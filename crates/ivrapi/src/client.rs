@@ -243,8 +243,16 @@ impl IvrClient {
         let key = self.session_key(ivrid, |p| matches!(p, Phase::Offered), "it is not on offer")?;
         self.set_phase(ivrid, Phase::Accepting);
         let sent = self.request("ivrapi_accept", keyed(&key, ivrid), Effect::Accept(ivrid.to_owned())).await;
-        if sent.is_err() {
-            self.set_phase_if(ivrid, |p| matches!(p, Phase::Accepting), Phase::Offered);
+        match &sent {
+            // The platform said no (another controller took it, or the offer is gone): it is not
+            // this app's to take any more.
+            Err(e @ IvrError::Refused { .. }) => {
+                let why = format!("not taken: {e}");
+                self.set_phase_if(ivrid, |p| matches!(p, Phase::Accepting), Phase::Released { why });
+            }
+            // No answer: still on offer as far as this app knows.
+            Err(_) => self.set_phase_if(ivrid, |p| matches!(p, Phase::Accepting), Phase::Offered),
+            Ok(_) => {}
         }
         sent.map(drop)
     }

@@ -12,6 +12,11 @@
 //! - [`ccfs`]: CC-FS, the file service: `queryBillData` checked and answered, the signed callback
 //!   retried until it gets a success, and `downloadBillFile` serving a ZIP of CSV files made from
 //!   the gateway's finished calls (and calls added or seeded through its control).
+//! - [`era`]: the Era/Incoplax WebSocket Token API (`ivrapi` and `subscr`): sessions offered
+//!   with `api_start`, taken with `ivrapi_accept`/`ivrapi_reaccept`, components run one at a
+//!   time with their `ivrapi_component_stopped`, the caller's digits, file links and uploads,
+//!   `api_stop` for a timeout, an abort or the script's end; with a control handle that offers
+//!   sessions, presses digits, hangs up and drops every socket.
 //! - [`telphin`]: a scripted Telphin PBX that sends Call Interactive requests (GET and POST,
 //!   Cyrillic names, `*` extensions, `$var`s) and checks the XML answers as the PBX would.
 //! - [`spawn`] binds every simulator on `127.0.0.1` and returns a [`SimHandle`].
@@ -21,6 +26,7 @@
 #![deny(missing_docs)]
 
 pub mod ccfs;
+pub mod era;
 pub mod gateway;
 pub mod odfs;
 pub mod telphin;
@@ -44,6 +50,10 @@ pub struct Scenario {
     pub ccfs: ccfs::CcfsRules,
     /// Port of the CC-FS simulator (0 = any free port).
     pub ccfs_port: u16,
+    /// The Era integration channel (token, capabilities) and its timing.
+    pub era: era::EraRules,
+    /// Port of the Era WebSocket Token API simulator (0 = any free port).
+    pub era_port: u16,
 }
 
 /// Running simulators.
@@ -63,11 +73,16 @@ pub struct SimHandle {
     pub ccfs_url: String,
     /// Drives the CC-FS simulator (calls, callbacks, what was asked).
     pub ccfs: ccfs::CcfsControl,
+    /// The Era simulator's WebSocket address, `ws://127.0.0.1:PORT/ws/token/v1`.
+    pub era_url: String,
+    /// Drives the Era simulator (offers, digits, hang-ups, dropped sockets, what was asked).
+    pub era: era::EraControl,
 }
 
 /// Starts the simulators on `127.0.0.1` (the CC-Gateway on `scenario.port`, ODFS on
-/// `scenario.odfs_port`, CC-FS on `scenario.ccfs_port`) in the current tokio runtime. They stop
-/// when the runtime does. CC-FS bills the gateway's finished calls.
+/// `scenario.odfs_port`, CC-FS on `scenario.ccfs_port`, Era on `scenario.era_port`) in the
+/// current tokio runtime. They stop when the runtime does. CC-FS bills the gateway's finished
+/// calls.
 pub async fn spawn(scenario: Scenario) -> std::io::Result<SimHandle> {
     let control = gateway::GatewayControl::new(scenario.gateway);
     for (id, pw) in &scenario.agents {
@@ -78,6 +93,8 @@ pub async fn spawn(scenario: Scenario) -> std::io::Result<SimHandle> {
     let odfs_addr = serve(odfs::router(odfs.clone()), scenario.odfs_port, "ODFS").await?;
     let ccfs = ccfs::CcfsControl::new(scenario.ccfs, Some(control.clone()));
     let ccfs_addr = serve(ccfs::router(ccfs.clone()), scenario.ccfs_port, "CC-FS").await?;
+    let era = era::EraControl::new(scenario.era);
+    let era_addr = serve(era::router(era.clone()), scenario.era_port, "Era").await?;
     Ok(SimHandle {
         gateway_url: format!("http://{addr}/"),
         gateway: control,
@@ -86,6 +103,8 @@ pub async fn spawn(scenario: Scenario) -> std::io::Result<SimHandle> {
         odfs,
         ccfs_url: format!("http://{ccfs_addr}/"),
         ccfs,
+        era_url: format!("ws://{era_addr}{}", era::WS_PATH),
+        era,
     })
 }
 

@@ -7,6 +7,7 @@ mod notes;
 mod recording;
 mod session;
 mod settings;
+mod takeover;
 
 /// Every command, for the invoke handler. Keep in step with [`crate::bindings::COMMANDS`].
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -49,5 +50,14 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         export::export_rows,
         export::export_csv,
         export::export_audit,
+        takeover::save_takeover_settings,
+        takeover::set_era_token,
+        takeover::forget_era_token,
+        takeover::take_control,
+        takeover::hand_back,
+        takeover::run_component,
+        takeover::stop_component,
+        takeover::ivr_file_link,
+        takeover::ivr_upload,
     ]
 }

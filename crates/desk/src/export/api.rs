@@ -70,6 +70,7 @@ impl Desk {
         stored.role = role;
         self.save_settings(&stored)?;
         self.apply_export().await;
+        self.apply_takeover().await;
         Ok(self.settings())
     }
 
@@ -494,7 +495,7 @@ impl Desk {
         }
     }
 
-    fn export_audit_line(&self, action: &str, job: Option<i64>, detail: &str, result: &str) {
+    pub(crate) fn export_audit_line(&self, action: &str, job: Option<i64>, detail: &str, result: &str) {
         let agent = self.snapshot().session.agent_id.map(|a| format!(" (agent {a})")).unwrap_or_default();
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
         let entry = ExportAuditEntry {

@@ -13,6 +13,7 @@ mod export;
 mod interactive;
 mod notes;
 mod recording;
+mod takeover;
 
 async fn sim() -> sidekick_sim::SimHandle {
     sidekick_sim::spawn(sidekick_sim::Scenario {

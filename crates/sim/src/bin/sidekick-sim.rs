@@ -8,10 +8,11 @@
 //!              [--ccfs-port N] [--ccfs-ak AK] [--ccfs-sk SK] [--ccfs-account ID] [--ccfs-tz ZONE]
 //!              [--ccfs-seed N] [--ccfs-seed-agent ID] [--ccfs-callback-ca PEM-FILE] [--ccfs-callback-delay-ms N]
 //!              [--ccfs-retry-interval-s N] [--ccfs-millis] [--ccfs-no-header]
+//!              [--era-port N] [--era-token T] [--era-accept-timeout-ms N] [--era-play-ms N]
 //! ```
 //! Prints `gateway http://127.0.0.1:PORT/` on its first line once it listens,
-//! `odfs http://127.0.0.1:PORT/` on its second and `ccfs http://127.0.0.1:PORT/` on its third,
-//! then serves until killed. Calls are played through
+//! `odfs http://127.0.0.1:PORT/` on its second, `ccfs http://127.0.0.1:PORT/` on its third and
+//! `era ws://127.0.0.1:PORT/ws/token/v1` on its fourth, then serves until killed. Calls are played through
 //! `POST /_sim/gateway/agents/{id}/calls`.
 //!
 //! ```text
@@ -33,6 +34,12 @@
 //! besides the gateway's own, and `--ccfs-callback-ca` trusts a certificate for HTTPS callbacks.
 //! `--odfs-refuse RET` makes it refuse every recording with that `ret` code (for example
 //! `10000001`); `POST /_sim/odfs/refuse` with `{"ret": "…"}` or `{"ret": null}` changes it later.
+//! The Era WebSocket Token API takes the token `sim-era-token-0123` unless told otherwise, waits
+//! 30 s for a taker and plays for 1.5 s; sessions are offered with `POST /_sim/era/offers`
+//! (`{"key", "params", "state", "callid"}`, all optional), digits pressed with
+//! `POST /_sim/era/sessions/{ivrid}/press` (`{"digits": "42#"}`), the caller hangs up with
+//! `POST /_sim/era/sessions/{ivrid}/hangup`, every socket is dropped with `POST /_sim/era/drop`,
+//! and `GET /_sim/era/sessions` lists the sessions.
 
 use std::time::Duration;
 
@@ -42,7 +49,8 @@ fn usage() -> ! {
          [--calldata-failure-rate 0..1] [--odfs-port N] [--odfs-app-key KEY] [--odfs-app-secret SECRET] \
          [--odfs-token-lifetime-s N] [--odfs-refuse RET] [--ccfs-port N] [--ccfs-ak AK] [--ccfs-sk SK] [--ccfs-account ID] \
          [--ccfs-tz ZONE] [--ccfs-seed N] [--ccfs-seed-agent ID] [--ccfs-callback-ca PEM-FILE] [--ccfs-callback-delay-ms N] \
-         [--ccfs-retry-interval-s N] [--ccfs-millis] [--ccfs-no-header]"
+         [--ccfs-retry-interval-s N] [--ccfs-millis] [--ccfs-no-header] [--era-port N] [--era-token T] \
+         [--era-accept-timeout-ms N] [--era-play-ms N]"
     );
     std::process::exit(2)
 }
@@ -169,6 +177,10 @@ async fn main() -> std::process::ExitCode {
             "--ccfs-retry-interval-s" => scenario.ccfs.retry_interval = Duration::from_secs(value().parse().unwrap_or_else(|_| usage())),
             "--ccfs-millis" => scenario.ccfs.timestamp_millis = true,
             "--ccfs-no-header" => scenario.ccfs.csv_header = false,
+            "--era-port" => scenario.era_port = value().parse().unwrap_or_else(|_| usage()),
+            "--era-token" => scenario.era.token = Some(value()).filter(|t| !t.is_empty() && !t.contains('/')).unwrap_or_else(|| usage()),
+            "--era-accept-timeout-ms" => scenario.era.accept_timeout = Duration::from_millis(value().parse().unwrap_or_else(|_| usage())),
+            "--era-play-ms" => scenario.era.play = Duration::from_millis(value().parse().unwrap_or_else(|_| usage())),
             "--agent" => {
                 let v = value();
                 let (id, pw) = v.split_once(':').unwrap_or_else(|| usage());
@@ -198,6 +210,7 @@ async fn main() -> std::process::ExitCode {
         let _ = writeln!(out, "gateway {}", sim.gateway_url);
         let _ = writeln!(out, "odfs {}", sim.odfs_url);
         let _ = writeln!(out, "ccfs {}", sim.ccfs_url);
+        let _ = writeln!(out, "era {}", sim.era_url);
         let _ = out.flush();
     }
     let _ = tokio::signal::ctrl_c().await;

@@ -26,6 +26,10 @@ import type {
   SettingsView,
   SignInForm,
   StateChoice,
+  ComponentForm,
+  FileLinkView,
+  TakeoverSettings,
+  UploadForm,
 } from "./generated";
 
 export interface Backend {
@@ -176,6 +180,37 @@ export interface Backend {
   exportCsv(query: RowQuery): Promise<string>;
   /** The export audit log (requests, callbacks, downloads, retries, CSV files), newest first: read-only. */
   exportAudit(): Promise<ExportAuditEntry[]>;
+  /**
+   * Checks and saves the IVR takeover settings (the platform's `wss://…/ws/token/v1` address, the
+   * token's place, whether agents may take over); the connection starts, moves or stops to match.
+   * Rejects with `invalidInput` and a sentence when the address is wrong; nothing is saved then.
+   */
+  saveTakeoverSettings(settings: TakeoverSettings): Promise<SettingsView>;
+  /**
+   * Keeps the Era token in the OS keychain; only `takeover.tokenSaved` ever comes back. Rejects
+   * with `invalidInput` when it cannot be one (under 8 characters, spaces or slashes).
+   */
+  setEraToken(token: string): Promise<SettingsView>;
+  /** Removes the Era token from the keychain; the connection stops. */
+  forgetEraToken(): Promise<SettingsView>;
+  /**
+   * Takes control of an offered IVR session (`TakeoverPhase` `offered`). The first controller
+   * wins: another's refusal rejects with `gatewayRefused` and the platform's reason.
+   */
+  takeControl(ivrid: string): Promise<DeskSnapshot>;
+  /** Hands a controlled session back to the script (which goes on with its next component). */
+  handBack(ivrid: string): Promise<DeskSnapshot>;
+  /**
+   * Runs a component on a controlled session; one at a time. Rejects with `invalidInput` and a
+   * sentence when a value is wrong, a component already runs, or the call's SIP state forbids it.
+   */
+  runComponent(ivrid: string, component: ComponentForm): Promise<DeskSnapshot>;
+  /** Stops the running component (it ends with transferKey `terminated`). */
+  stopComponent(ivrid: string): Promise<DeskSnapshot>;
+  /** A public link to a script file (valid 5 minutes, `expiresMs`). */
+  ivrFileLink(ivrid: string, path: string): Promise<FileLinkView>;
+  /** Has the platform download a file (temporary or static storage); resolves to the path to play. */
+  ivrUpload(form: UploadForm): Promise<string>;
   /** Calls `cb` with every snapshot the desk publishes; resolves to the unsubscribe function. */
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void>;
 }

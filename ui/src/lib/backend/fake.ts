@@ -98,7 +98,12 @@ import type {
   SettingsView,
   SignInForm,
   StateChoice,
+  ComponentForm,
+  FileLinkView,
+  TakeoverSettings,
+  UploadForm,
 } from "./generated";
+import { FakeTakeover, takeoverView } from "./fakeTakeover";
 
 /** A `Backend` method the fake records and can make fail. */
 export type Method = Exclude<keyof Backend, "onSnapshot">;
@@ -146,6 +151,7 @@ export function deskSnapshot(
     ivr,
     relay: null,
     exports: [],
+    takeover: null,
   };
 }
 
@@ -546,6 +552,7 @@ const DEFAULT_SETTINGS: SettingsView = {
   callInteractive: DEFAULT_INTERACTIVE,
   role: "agent",
   export: exportView(),
+  takeover: takeoverView(),
 };
 
 /** Settings with nothing saved, as on a fresh install, changed by `over` (for tests). */
@@ -942,6 +949,8 @@ export class FakeBackend implements Backend {
    * with it; `null` lets them through. May be changed at any time.
    */
   refuseExports: string | null;
+  /** The IVR platform for takeover: tests offer sessions and press digits through it. */
+  readonly takeover: FakeTakeover;
 
   constructor(
     init: {
@@ -955,6 +964,8 @@ export class FakeBackend implements Backend {
       relayMs?: number;
       exportMs?: number;
       refuseExports?: string | null;
+      /** How long a play, recording or wait for digits runs in the fake IVR (0: at once). */
+      ivrMs?: number;
     } = {},
   ) {
     // The demo's deployment records through ODFS (its own, with its own secret).
@@ -969,6 +980,7 @@ export class FakeBackend implements Backend {
             callInteractive: interactiveView({ enabled: true, rules: DEMO_RULES }, { status: { state: "listening", address: DEFAULT_LISTEN } }),
             role: "supervisor",
             export: DEMO_EXPORT,
+            takeover: takeoverView({ allowed: true, demo: true }),
           }
         : DEFAULT_SETTINGS);
     this.#savedAccount = this.currentSettings.passwordSaved
@@ -982,6 +994,16 @@ export class FakeBackend implements Backend {
     this.#relayMs = init.relayMs ?? (this.#scripted ? 800 : 0);
     this.#exportMs = init.exportMs ?? (this.#scripted ? 1_500 : 0);
     this.refuseExports = init.refuseExports ?? null;
+    this.takeover = new FakeTakeover({
+      view: this.currentSettings.takeover,
+      changed: () => {
+        this.currentSettings = { ...this.currentSettings, takeover: this.takeover.view };
+        this.#publish({ ...this.current, revision: ++lastRevision });
+      },
+      at: (ms, step) => this.#at(ms, step),
+      runMs: init.ivrMs ?? (init.scripted ? 1_500 : 0),
+      presses: init.scripted ?? false,
+    });
     // As on the desk: a demo session has the demo's key, any other the one in the keychain.
     const demo = this.#scripted || (init.snapshot?.session.demo ?? false);
     this.#unavailable = demo || this.currentSettings.callDataKeySaved ? null : NO_KEY;
@@ -994,7 +1016,25 @@ export class FakeBackend implements Backend {
       this.#seedExports();
       this.current = { ...this.current, exports: this.#shownJobs() };
       this.#playDemo();
+      this.#offerDemoCallers(3_000);
     }
+  }
+
+  /** The scripted demo's IVR offers a caller, and another once none has been live for 15 s. */
+  #offerDemoCallers(afterMs: number): void {
+    const params = ['{"menu":"billing","caller":"+74951234567","attempts":2}', '{"menu":"lost card","caller":"+442079460958","lang":"en"}'];
+    let turn = 0;
+    let idleMs = 0;
+    const tick = () => {
+      const live = (this.current.takeover?.sessions ?? []).some((x) => x.phase !== "stopped" && x.phase !== "released");
+      idleMs = live ? 0 : idleMs + 1_000;
+      if (!live && (turn === 0 || idleMs >= 15_000)) {
+        this.takeover.offer({ params: params[turn++ % params.length] });
+        idleMs = 0;
+      }
+      this.#at(1_000, tick);
+    };
+    this.#at(afterMs, tick);
   }
 
   /**
@@ -1462,6 +1502,7 @@ export class FakeBackend implements Backend {
     return this.#invoke("setRole", [role], () => {
       this.currentSettings = { ...this.currentSettings, role };
       this.#setExport({});
+      this.#takeoverAllowed();
       return this.currentSettings;
     });
   }
@@ -1587,6 +1628,75 @@ export class FakeBackend implements Backend {
       pastCalls,
     };
     return this.#change({}, this.current.call);
+  }
+
+  saveTakeoverSettings(settings: TakeoverSettings): Promise<SettingsView> {
+    return this.#invoke("saveTakeoverSettings", [settings], () => {
+      this.takeover.saveSettings(settings);
+      this.#takeoverAllowed();
+      return this.currentSettings;
+    });
+  }
+
+  setEraToken(token: string): Promise<SettingsView> {
+    return this.#invoke("setEraToken", [token], () => {
+      this.takeover.setToken(token);
+      return this.currentSettings;
+    });
+  }
+
+  forgetEraToken(): Promise<SettingsView> {
+    return this.#invoke("forgetEraToken", [], () => {
+      this.takeover.forgetToken();
+      return this.currentSettings;
+    });
+  }
+
+  takeControl(ivrid: string): Promise<DeskSnapshot> {
+    return this.#invoke("takeControl", [ivrid], () => {
+      this.takeover.takeControl(ivrid);
+      return this.current;
+    });
+  }
+
+  handBack(ivrid: string): Promise<DeskSnapshot> {
+    return this.#invoke("handBack", [ivrid], () => {
+      this.takeover.handBack(ivrid);
+      return this.current;
+    });
+  }
+
+  runComponent(ivrid: string, component: ComponentForm): Promise<DeskSnapshot> {
+    return this.#invoke("runComponent", [ivrid, component], () => {
+      this.takeover.run(ivrid, component);
+      return this.current;
+    });
+  }
+
+  stopComponent(ivrid: string): Promise<DeskSnapshot> {
+    return this.#invoke("stopComponent", [ivrid], () => {
+      this.takeover.stop(ivrid);
+      return this.current;
+    });
+  }
+
+  ivrFileLink(ivrid: string, path: string): Promise<FileLinkView> {
+    return this.#invoke("ivrFileLink", [ivrid, path], () => this.takeover.fileLink(ivrid, path));
+  }
+
+  ivrUpload(form: UploadForm): Promise<string> {
+    return this.#invoke("ivrUpload", [form], () => this.takeover.upload(form));
+  }
+
+  /** Whether this user may take over follows the role and the administrator's setting, as on the desk. */
+  #takeoverAllowed(): void {
+    const view = this.takeover.view;
+    const allowed = this.currentSettings.role === "supervisor" || view.settings.agentsAllowed;
+    if (allowed !== view.allowed) {
+      this.takeover.view = { ...view, allowed };
+      this.currentSettings = { ...this.currentSettings, takeover: this.takeover.view };
+      this.#publish({ ...this.current, revision: ++lastRevision });
+    }
   }
 
   onSnapshot(cb: (snapshot: DeskSnapshot) => void): Promise<() => void> {
@@ -1831,7 +1941,8 @@ export class FakeBackend implements Backend {
     if (snapshot.relay) this.#relay = snapshot.relay;
     for (const job of snapshot.exports) this.#putJob(job);
     const exports = this.#shownJobs();
-    const withNotes = this.#withNotes({ ...snapshot, ivr: snapshot.ivr ?? this.#ivr, relay: this.#relay, exports });
+    const takeover = snapshot.takeover ?? this.takeover?.panel() ?? null;
+    const withNotes = this.#withNotes({ ...snapshot, ivr: snapshot.ivr ?? this.#ivr, relay: this.#relay, exports, takeover });
     if (withNotes.recording) {
       this.#recording = withNotes.recording;
       return withNotes;

@@ -36,7 +36,11 @@ relay: RelayConnection | null,
 /**
  * The supervisor's export jobs, newest first (at most 50); empty for an agent.
  */
-exports: Array<ExportJobView>, };
+exports: Array<ExportJobView>, 
+/**
+ * The IVR takeover connection and its sessions; `None` when not set up (or not allowed).
+ */
+takeover: TakeoverPanel | null, };
 
 export type SessionView = { 
 /**
@@ -404,7 +408,11 @@ role: Role,
 /**
  * The supervisor's export: settings, whether the SK is saved, the callback receiver.
  */
-export: ExportView, };
+export: ExportView, 
+/**
+ * Taking over IVR callers: the settings, whether the token is saved, whether allowed.
+ */
+takeover: TakeoverView, };
 
 export type Language = "auto" | "en" | "ru";
 
@@ -947,6 +955,210 @@ detail: string,
  */
 result: string, };
 
+export type TakeoverSettings = { 
+/**
+ * The platform's token API, `wss://host/ws/token/v1` (`ws://` only to this computer).
+ */
+url: string | null, 
+/**
+ * Put the token in the path instead of an `Authorization: Bearer` header (for proxies that
+ * drop the header).
+ */
+tokenInPath: boolean, 
+/**
+ * Administrator setting: agents, not only supervisors, may take callers over.
+ */
+agentsAllowed: boolean, };
+
+export type TakeoverView = { 
+/**
+ * What is saved.
+ */
+settings: TakeoverSettings, 
+/**
+ * Whether the keychain holds the token (never the token).
+ */
+tokenSaved: boolean, 
+/**
+ * Whether this user may take callers over (a supervisor, or agents are allowed).
+ */
+allowed: boolean, 
+/**
+ * The demo's Era simulator is in use (the demo runs and no address is saved).
+ */
+demo: boolean, };
+
+export type TakeoverPanel = { 
+/**
+ * How the connection stands.
+ */
+link: TakeoverLink, 
+/**
+ * The sessions, newest offer first (at most [`SESSIONS_SHOWN`]).
+ */
+sessions: Array<TakeoverSession>, 
+/**
+ * Frames from the platform that could not be read and were skipped.
+ */
+malformedFrames: number, };
+
+export type TakeoverLink = { "state": "connecting" } | { "state": "connected" } | { "state": "down", 
+/**
+ * Why, in a sentence.
+ */
+reason: string, 
+/**
+ * The wait before the next attempt.
+ */
+retry_in_ms: number, } | { "state": "stopped" };
+
+export type TakeoverPhase = "offered" | "accepting" | "controlled" | "applying" | "running" | "released" | "stopped";
+
+export type TakeoverSession = { 
+/**
+ * The platform's id of the IVR dialog.
+ */
+ivrid: string, 
+/**
+ * The component's parameters, as the script gives them (often JSON).
+ */
+params: string, 
+/**
+ * The caller's SIP Call-ID.
+ */
+callid: string | null, 
+/**
+ * The component's title in the script.
+ */
+componentName: string | null, 
+/**
+ * The SIP state: `incoming`, `ringing`, `early` or `dialog`; `None` when not given.
+ */
+sipState: string | null, 
+/**
+ * When the offer arrived (ms since the epoch).
+ */
+offeredMs: number, 
+/**
+ * When the platform stops waiting for a taker (ms since the epoch).
+ */
+acceptDeadlineMs: number, 
+/**
+ * Where it stands.
+ */
+phase: TakeoverPhase, 
+/**
+ * The running (or sent) component's `oType`.
+ */
+oType: number | null, 
+/**
+ * Why it was released, or the platform's reason for stopping it (`script`, `timeout`,
+ * `abort`).
+ */
+reason: string | null, 
+/**
+ * The digits the caller pressed, in order.
+ */
+dtmf: string, 
+/**
+ * How the last component ended.
+ */
+lastComponent: ComponentResult | null, };
+
+export type ComponentResult = { 
+/**
+ * Its `oType`.
+ */
+oType: number, 
+/**
+ * The exit branch (`transfer`, `timeout`, `error`, `terminated`, …).
+ */
+transferKey: string, 
+/**
+ * Its output values, as JSON text.
+ */
+results: string, };
+
+export type ComponentForm = { "kind": "hangUp" } | { "kind": "answer", 
+/**
+ * 100–699.
+ */
+sipCode: number, 
+/**
+ * For a 3xx: where to.
+ */
+redirectTo: string | null, } | { "kind": "transfer", 
+/**
+ * The number.
+ */
+number: string, } | { "kind": "play", 
+/**
+ * The file, e.g. `:SYNC_DOMAIN_DATA/prompts/hello.wav` or `:TEMP/x.wav`.
+ */
+file: string, } | { "kind": "collectDigits", 
+/**
+ * Total wait, seconds.
+ */
+timeoutSec: number, 
+/**
+ * Wait between digits, seconds.
+ */
+symbolTimeoutSec: number, 
+/**
+ * Stop after this many digits.
+ */
+maxSymbols: number | null, 
+/**
+ * Digits that end the input, e.g. `#`.
+ */
+interrupt: string | null, } | { "kind": "record", 
+/**
+ * Longest recording, seconds.
+ */
+recTimeSec: number, 
+/**
+ * Digits that stop it, e.g. `#`.
+ */
+interrupt: string | null, 
+/**
+ * Stop on silence.
+ */
+abortOnSilence: boolean, } | { "kind": "raw", 
+/**
+ * The JSON text.
+ */
+json: string, };
+
+export type UploadTarget = "temp" | "static" | "shared";
+
+export type UploadForm = { 
+/**
+ * The session (not needed for `shared`).
+ */
+ivrid: string | null, 
+/**
+ * `http(s)://` address the platform downloads from.
+ */
+url: string, 
+/**
+ * Where to.
+ */
+target: UploadTarget, 
+/**
+ * For static storage: a storage prefix and folder; empty: `:SYNC_DOMAIN_DATA`.
+ */
+dest: string | null, };
+
+export type FileLinkView = { 
+/**
+ * The address.
+ */
+url: string, 
+/**
+ * When it stops working (ms since the epoch).
+ */
+expiresMs: number, };
+
 /** Every backend command: its arguments and its result. Failures reject with an IpcError. */
 export interface Commands {
   get_snapshot: { args: Record<string, never>; result: DeskSnapshot; fallible: false };
@@ -987,6 +1199,15 @@ export interface Commands {
   export_rows: { args: { query: RowQuery }; result: RowPage; fallible: true };
   export_csv: { args: { query: RowQuery }; result: string; fallible: true };
   export_audit: { args: Record<string, never>; result: Array<ExportAuditEntry>; fallible: true };
+  save_takeover_settings: { args: { settings: TakeoverSettings }; result: SettingsView; fallible: true };
+  set_era_token: { args: { token: string }; result: SettingsView; fallible: true };
+  forget_era_token: { args: Record<string, never>; result: SettingsView; fallible: true };
+  take_control: { args: { ivrid: string }; result: DeskSnapshot; fallible: true };
+  hand_back: { args: { ivrid: string }; result: DeskSnapshot; fallible: true };
+  run_component: { args: { ivrid: string; component: ComponentForm }; result: DeskSnapshot; fallible: true };
+  stop_component: { args: { ivrid: string }; result: DeskSnapshot; fallible: true };
+  ivr_file_link: { args: { ivrid: string; path: string }; result: FileLinkView; fallible: true };
+  ivr_upload: { args: { form: UploadForm }; result: string; fallible: true };
 }
 
 /** Event names the backend emits, with their payloads. */

@@ -16,6 +16,9 @@ import {
   type SampleCall,
   type SignInForm,
   type StateChoice,
+  type ComponentForm,
+  type TakeoverSettings,
+  type UploadForm,
 } from "./generated";
 
 /** Invokes one command; whatever it rejects with comes out as an `IpcError`. */
@@ -144,6 +147,33 @@ export class TauriBackend implements Backend {
   }
   exportAudit() {
     return call("export_audit", {});
+  }
+  saveTakeoverSettings(settings: TakeoverSettings) {
+    return call("save_takeover_settings", { settings });
+  }
+  setEraToken(token: string) {
+    return call("set_era_token", { token });
+  }
+  forgetEraToken() {
+    return call("forget_era_token", {});
+  }
+  takeControl(ivrid: string) {
+    return call("take_control", { ivrid });
+  }
+  handBack(ivrid: string) {
+    return call("hand_back", { ivrid });
+  }
+  runComponent(ivrid: string, component: ComponentForm) {
+    return call("run_component", { ivrid, component });
+  }
+  stopComponent(ivrid: string) {
+    return call("stop_component", { ivrid });
+  }
+  ivrFileLink(ivrid: string, path: string) {
+    return call("ivr_file_link", { ivrid, path });
+  }
+  ivrUpload(form: UploadForm) {
+    return call("ivr_upload", { form });
   }
   onSnapshot(cb: (snapshot: DeskSnapshot) => void) {
     return listen<DeskSnapshot>(EVENTS.snapshot, (event) => cb(event.payload));
