@@ -617,3 +617,79 @@ async fn the_demo_lets_a_supervisor_try_the_export() {
     app.shot("export-settings-demo").await;
     app.close().await;
 }
+
+/// A supervisor takes a caller over from the IVR: the token saved in Settings, an offer from the
+/// simulator with its parameters and countdown, take control, play, collect the digits the
+/// simulated caller presses, transfer; the card ends with the reason, and the platform ran just
+/// those components. The token reaches neither the log nor the disk.
+#[tokio::test]
+async fn a_supervisor_takes_an_ivr_caller_over_plays_collects_digits_and_transfers() {
+    let sim = Sim::start_with(&[], &["--era-play-ms", "700"]).await;
+    let app = App::launch_with_settings(json!({"role": "supervisor", "takeover": {"url": sim.era_url}})).await;
+    app.wait_prop_filled("#open-settings", "id", PATIENCE).await;
+    app.click("#open-settings").await;
+    app.wait_attr("[data-testid=takeover-link]", "data-state", "off", PATIENCE).await;
+    app.client
+        .execute("document.querySelector('#era-token').scrollIntoView({block: 'center'})", vec![])
+        .await
+        .expect("scroll to the token");
+    app.fill("#era-token", "sim-era-token-0123").await;
+    app.click("#save-era-token").await;
+    app.wait_attr("[data-testid=takeover-link]", "data-state", "connected", PATIENCE).await;
+    app.wait_prop("#era-token", "value", "", PATIENCE).await;
+    app.client
+        .execute("document.querySelector('[data-testid=takeover-link]').scrollIntoView({block: 'end'})", vec![])
+        .await
+        .expect("scroll to the link");
+    app.shot("takeover-settings").await;
+    app.click("#close-settings").await;
+
+    let offered = sim.era_post("offers", json!({"key": "e2e-key", "params": "{\"menu\":\"billing\",\"caller\":\"+74951234567\"}", "state": "dialog"})).await;
+    let ivrid = offered["ivrid"].as_str().expect("an ivrid").to_owned();
+    app.wait_text("[data-testid=ivr-offer-banner]", PATIENCE).await;
+    app.click("[data-testid=ivr-offer-open]").await;
+    app.wait_attr("[data-testid=ivr-session]", "data-phase", "offered", PATIENCE).await;
+    let params = app.wait_text_containing("[data-testid=ivr-params]", "billing", PATIENCE).await;
+    assert!(params.contains("+74951234567"), "{params}");
+    app.wait_text_containing("[data-testid=ivr-countdown] + .left", "s left", PATIENCE).await;
+    app.shot("takeover-offer").await;
+
+    app.click("[data-testid=ivr-take]").await;
+    app.wait_attr("[data-testid=ivr-session]", "data-phase", "controlled", PATIENCE).await;
+    app.click("[data-testid=ivr-run]").await;
+    app.wait_attr("[data-testid=ivr-session]", "data-phase", "running", PATIENCE).await;
+    app.wait_attr("[data-testid=ivr-last]", "data-o-type", "204", PATIENCE).await;
+    app.wait_attr("[data-testid=ivr-session]", "data-phase", "controlled", PATIENCE).await;
+
+    app.click("[data-testid=ivr-tab-collectDigits]").await;
+    app.fill("[data-testid=ivr-digits-max]", "4").await;
+    app.click("[data-testid=ivr-run]").await;
+    app.wait_attr("[data-testid=ivr-session]", "data-phase", "running", PATIENCE).await;
+    sim.era_post(&format!("sessions/{ivrid}/press"), json!({"digits": "42#"})).await;
+    app.wait_attr("[data-testid=ivr-last]", "data-o-type", "206", PATIENCE).await;
+    let last = app.wait_text_containing("[data-testid=ivr-last]", "42", PATIENCE).await;
+    assert!(last.contains("dtmfBuffer"), "the digits, as the component collected them: {last}");
+    let strip = app.wait_text_containing("[data-testid=ivr-dtmf]", "4", PATIENCE).await;
+    assert!(strip.contains('2') && strip.contains('#'), "every key the caller pressed: {strip}");
+    app.shot("takeover-controlled").await;
+
+    app.click("[data-testid=ivr-tab-transfer]").await;
+    app.fill("[data-testid=ivr-transfer-number]", "1002").await;
+    app.click("[data-testid=ivr-run]").await;
+    app.wait_attr("[data-testid=ivr-session]", "data-phase", "stopped", PATIENCE).await;
+    let reason = app.wait_text("[data-testid=ivr-reason]", PATIENCE).await;
+    assert!(reason.contains("script"), "{reason}");
+    assert!(app.client.find(fantoccini::Locator::Css("[data-testid=ivr-run]")).await.is_err(), "no actions on an ended session");
+    app.shot("takeover-ended").await;
+
+    let sessions = sim.era_get("sessions").await;
+    let session = sessions.as_array().and_then(|a| a.iter().find(|s| s["ivrid"] == ivrid.as_str())).expect("the session").clone();
+    let ran: Vec<i64> = session["components"].as_array().expect("components").iter().filter_map(|c| c["oType"].as_i64()).collect();
+    assert_eq!(ran, vec![204, 206, 203], "what the platform ran: {session}");
+    assert_eq!(session["phase"], "stopped");
+
+    let (log, files) = app.close_and_collect().await;
+    let token = b"sim-era-token-0123";
+    let leaked = log.contains("sim-era-token-0123") || files.iter().any(|(_, b)| b.windows(token.len()).any(|w| w == token));
+    assert!(!leaked, "the Era token reached the log or the disk");
+}

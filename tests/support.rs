@@ -130,6 +130,8 @@ pub struct Sim {
     pub odfs_url: String,
     /// Base URL of its CC-FS.
     pub ccfs_url: String,
+    /// Its Era token API (`ws://127.0.0.1:PORT/ws/token/v1`).
+    pub era_url: String,
     _proc: Proc,
 }
 
@@ -167,9 +169,15 @@ impl Sim {
             .expect("read sidekick-sim output")
             .unwrap_or_default();
         let ccfs_url = line.trim().strip_prefix("ccfs ").expect("third line is `ccfs <url>`").to_owned();
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("sidekick-sim printed its Era address in time")
+            .expect("read sidekick-sim output")
+            .unwrap_or_default();
+        let era_url = line.trim().strip_prefix("era ").expect("fourth line is `era <url>`").to_owned();
         // Keep reading (anything later), so the simulator never writes to a closed pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Sim { gateway_url, odfs_url, ccfs_url, _proc: Proc(child) }
+        Sim { gateway_url, odfs_url, ccfs_url, era_url, _proc: Proc(child) }
     }
 
     /// Plays an inbound call to a signed-in agent through the control surface.
@@ -228,6 +236,27 @@ impl Sim {
         let resp = reqwest::Client::new().post(&url).json(&body).send().await.expect("sim control");
         assert!(resp.status().is_success(), "sim refused POST ccfs/{path}");
         resp.text().await.unwrap_or_default()
+    }
+
+    /// The Era simulator's control address, `http://127.0.0.1:PORT/_sim/era/`.
+    fn era_control(&self) -> String {
+        let base = self.era_url.replacen("ws://", "http://", 1);
+        let base = base.strip_suffix("/ws/token/v1").unwrap_or(&base).to_owned();
+        format!("{base}/_sim/era/")
+    }
+
+    /// Posts to an Era control route (`offers`, `sessions/{ivrid}/press`, …); the answer's JSON.
+    pub async fn era_post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let resp = reqwest::Client::new().post(format!("{}{path}", self.era_control())).json(&body).send().await.expect("sim control");
+        assert!(resp.status().is_success(), "sim refused POST era/{path}");
+        resp.json().await.unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Reads an Era control route (`sessions`, `requests`).
+    pub async fn era_get(&self, path: &str) -> serde_json::Value {
+        let resp = reqwest::get(format!("{}{path}", self.era_control())).await.expect("sim control");
+        assert!(resp.status().is_success(), "sim refused GET era/{path}");
+        resp.json().await.expect("JSON")
     }
 
     /// The recordings ODFS accepted (the control route's JSON).

@@ -71,7 +71,7 @@ pub struct TakeoverPanel {
 
 /// How the connection stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase", tag = "state")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "state")]
 pub enum TakeoverLink {
     /// Connecting, or checking the connection's capabilities.
     Connecting,

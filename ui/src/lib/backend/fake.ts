@@ -998,7 +998,7 @@ export class FakeBackend implements Backend {
       view: this.currentSettings.takeover,
       changed: () => {
         this.currentSettings = { ...this.currentSettings, takeover: this.takeover.view };
-        this.#publish({ ...this.current, revision: ++lastRevision });
+        this.#publish({ ...this.current, revision: ++lastRevision, takeover: null });
       },
       at: (ms, step) => this.#at(ms, step),
       runMs: init.ivrMs ?? (init.scripted ? 1_500 : 0),
@@ -1695,7 +1695,7 @@ export class FakeBackend implements Backend {
     if (allowed !== view.allowed) {
       this.takeover.view = { ...view, allowed };
       this.currentSettings = { ...this.currentSettings, takeover: this.takeover.view };
-      this.#publish({ ...this.current, revision: ++lastRevision });
+      this.#publish({ ...this.current, revision: ++lastRevision, takeover: null });
     }
   }
 

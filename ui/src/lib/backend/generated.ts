@@ -1010,7 +1010,7 @@ reason: string,
 /**
  * The wait before the next attempt.
  */
-retry_in_ms: number, } | { "state": "stopped" };
+retryInMs: number, } | { "state": "stopped" };
 
 export type TakeoverPhase = "offered" | "accepting" | "controlled" | "applying" | "running" | "released" | "stopped";
 
