@@ -305,7 +305,13 @@ impl IvrClient {
     /// Stops the running component; its `ivrapi_component_stopped` follows.
     pub async fn terminate(&self, ivrid: &str) -> Result<(), IvrError> {
         let key = self.session_key(ivrid, |p| matches!(p, Phase::Running { .. }), "no component is running")?;
-        self.request("ivrapi_component_terminate", keyed(&key, ivrid), Effect::None).await.map(drop)
+        let result = self.request("ivrapi_component_terminate", keyed(&key, ivrid), Effect::None).await.map(drop);
+        if let Err(IvrError::Refused { .. }) = &result {
+            // The platform runs nothing: the component ended while the link was down and its
+            // `ivrapi_component_stopped` was lost. The session is free for the next one.
+            self.set_phase_if(ivrid, |p| matches!(p, Phase::Running { .. }), Phase::Controlled);
+        }
+        result
     }
 
     /// A public link to a script file, valid 5 minutes.

@@ -162,6 +162,27 @@ async fn a_dropped_socket_mid_component_is_reconnected_reaccepted_and_gets_the_c
 }
 
 #[tokio::test]
+async fn a_component_that_ended_while_the_link_was_down_does_not_block_the_session() {
+    let sim = sim(EraRules { play: Duration::from_millis(300), ..EraRules::default() }).await;
+    let client = IvrClient::start(IvrConfig { first_retry: Duration::from_millis(900), max_retry: Duration::from_millis(900), ..config(&sim) }, Token::new(TOKEN).expect("token")).expect("client");
+    connected(&client).await;
+    let ivrid = sim.era.offer(OfferScript::default());
+    until("offered", || client.session(&ivrid).is_some()).await;
+    client.accept(&ivrid).await.expect("accepted");
+    client.apply(&ivrid, &Component::Play { file: ":TEMP/14.mp3".into() }).await.expect("playing");
+    assert_eq!(sim.era.drop_connections(), 1);
+    // The play ends while nobody is connected: its ivrapi_component_stopped goes nowhere.
+    until("the play's end on the platform", || sim.era.session(&ivrid).is_some_and(|s| s.running.is_none())).await;
+    until("reaccepted", || count(&sim, "ivrapi_reaccept") == 1).await;
+    connected(&client).await;
+    assert!(matches!(phase(&client, &ivrid), Some(Phase::Running { .. })), "the client cannot know: {:?}", phase(&client, &ivrid));
+    let e = client.terminate(&ivrid).await.expect_err("nothing runs on the platform");
+    assert!(matches!(e, IvrError::Refused { .. }), "{e:?}");
+    assert_eq!(phase(&client, &ivrid), Some(Phase::Controlled), "the refusal frees the session");
+    client.apply(&ivrid, &Component::Play { file: ":TEMP/15.mp3".into() }).await.expect("the next component runs");
+}
+
+#[tokio::test]
 async fn api_stop_during_a_component_stops_the_session_with_its_reason() {
     let sim = sim(EraRules { play: Duration::from_secs(5), ..EraRules::default() }).await;
     let (client, ivrid) = controlled(&sim, OfferScript::default()).await;
