@@ -37,5 +37,22 @@ cargo build --workspace --bins
 # its secrets (the call-data key) in the same throwaway GNOME Keyring.
 HOME=$KEYRING_HOME dbus-run-session -- scripts/with-keyring.sh \
   xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p e2e -- --test-threads=1
+
+step "package: the release .deb, installed, launched on the demo"
+npm run tauri --silent -- build --bundles deb
+DEB=$(ls -t "${CARGO_TARGET_DIR:-target}"/release/bundle/deb/*.deb | head -1)
+echo "deb: $DEB, $(stat -c %s "$DEB") bytes ($(du -h "$DEB" | cut -f1))"
+# Installed for real where this runs as root (CI, a fresh Debian), unpacked into a temporary root
+# otherwise: the test launches the packaged binary either way.
+if [ "$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then
+  $SUDO dpkg -i "$DEB" >/dev/null
+  INSTALL_ROOT=/
+else
+  INSTALL_ROOT=$(mktemp -d)
+  dpkg-deb -x "$DEB" "$INSTALL_ROOT"
+fi
+HOME=$KEYRING_HOME SIDEKICK_APP_BIN="${INSTALL_ROOT%/}/usr/bin/sidekick" SIDEKICK_INSTALL_ROOT="$INSTALL_ROOT" \
+  dbus-run-session -- scripts/with-keyring.sh \
+  xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p e2e --test installed -- --ignored
 rm -rf "$KEYRING_HOME"
 step "all tests passed (screenshots in target/e2e/)"

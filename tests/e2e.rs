@@ -642,6 +642,15 @@ async fn a_supervisor_takes_an_ivr_caller_over_plays_collects_digits_and_transfe
         .await
         .expect("scroll to the link");
     app.shot("takeover-settings").await;
+    // Diagnostics for a support ticket say the token is saved, and never show it.
+    app.client
+        .execute("document.querySelector('[data-testid=copy-diagnostics]').scrollIntoView({block: 'center'})", vec![])
+        .await
+        .expect("scroll to diagnostics");
+    app.click("[data-testid=copy-diagnostics]").await;
+    let diagnostics = app.wait_prop_filled("[data-testid=diagnostics]", "value", PATIENCE).await;
+    assert!(diagnostics.contains("Era token saved"), "{diagnostics}");
+    assert!(!diagnostics.contains("sim-era-token-0123"), "the token is in the diagnostics: {diagnostics}");
     app.click("#close-settings").await;
 
     let offered = sim.era_post("offers", json!({"key": "e2e-key", "params": "{\"menu\":\"billing\",\"caller\":\"+74951234567\"}", "state": "dialog"})).await;
@@ -692,4 +701,74 @@ async fn a_supervisor_takes_an_ivr_caller_over_plays_collects_digits_and_transfe
     let token = b"sim-era-token-0123";
     let leaked = log.contains("sim-era-token-0123") || files.iter().any(|(_, b)| b.windows(token.len()).any(|w| w == token));
     assert!(!leaked, "the Era token reached the log or the disk");
+}
+
+/// A second launch does not open a second window: it hands over to the running app, which
+/// comes forward, and exits.
+#[tokio::test]
+async fn a_second_launch_focuses_the_running_app_and_exits() {
+    let app = App::launch_with_env(&["--demo"], &[("SIDEKICK_MULTI_INSTANCE", "")]).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ringing", PATIENCE).await;
+    let started = Instant::now();
+    let second = tokio::process::Command::new(e2e::app_bin())
+        .arg("--demo")
+        .envs(app.env())
+        .env_remove("SIDEKICK_MULTI_INSTANCE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .status();
+    let status = tokio::time::timeout(Duration::from_secs(10), second).await.expect("the second launch exits by itself").expect("it ran");
+    println!("second launch: exited {status} after {} ms", started.elapsed().as_millis());
+    assert!(status.success(), "{status}");
+    // The first one is still there and working.
+    app.wait_text("[data-testid=demo-badge]", PATIENCE).await;
+    app.close().await;
+}
+
+/// A hotkey another application holds is reported in Settings, on the action it belongs to: a
+/// second Sidekick (two agents' desks on one machine) cannot take the first one's combination.
+#[tokio::test]
+async fn a_hotkey_another_application_holds_is_reported() {
+    let settings = json!({"recordHotkey": "Ctrl+Shift+F10", "hotkeys": {"answer": "Ctrl+Shift+F11"}});
+    let first = App::launch_with(&[], Some(settings.clone())).await;
+    first.wait_prop_filled("#open-settings", "id", PATIENCE).await;
+    first.click("#open-settings").await;
+    first.wait_attr("[data-testid=hotkey-record]", "data-ok", "true", Duration::from_secs(20)).await;
+    first.wait_attr("[data-testid=hotkey-answer]", "data-ok", "true", PATIENCE).await;
+    first.client
+        .execute("document.querySelector('[data-testid=settings-desktop]').scrollIntoView({block: 'start'})", vec![])
+        .await
+        .expect("scroll to the desktop settings");
+    first.shot("settings-desktop").await;
+
+    let second = App::launch_with(&[], Some(settings)).await;
+    second.wait_prop_filled("#open-settings", "id", PATIENCE).await;
+    second.click("#open-settings").await;
+    // The second one retries for ten seconds (an earlier instance may be quitting), then says so;
+    // Settings reads the hotkeys again each time it opens.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let problem = loop {
+        second.wait_attr("[data-testid=hotkey-record]", "data-ok", "false", PATIENCE).await;
+        let text = second.wait_text("[data-testid=hotkey-record] [data-testid=hotkey-problem]", PATIENCE).await;
+        if text.contains("could not be registered") {
+            break text;
+        }
+        assert!(text.contains("trying again"), "{text}");
+        assert!(Instant::now() < deadline, "still retrying after 30 s: {text}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        second.click("#close-settings").await;
+        second.click("#open-settings").await;
+    };
+    assert!(problem.contains("Ctrl+Shift+F10"), "{problem}");
+    let answer = second.wait_text("[data-testid=hotkey-answer] [data-testid=hotkey-problem]", PATIENCE).await;
+    assert!(answer.contains("Ctrl+Shift+F11"), "{answer}");
+    second
+        .client
+        .execute("document.querySelector('[data-testid=hotkey-settings]').scrollIntoView({block: 'start'})", vec![])
+        .await
+        .expect("scroll to the hotkeys");
+    second.shot("settings-hotkey-held").await;
+    second.close().await;
+    first.close().await;
 }

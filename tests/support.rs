@@ -27,6 +27,19 @@ fn bin(name: &str) -> PathBuf {
     p
 }
 
+/// The app binary the window tests launch: `SIDEKICK_APP_BIN` when set (the installed package's
+/// `/usr/bin/sidekick`), otherwise the debug build.
+pub fn app_bin() -> PathBuf {
+    match std::env::var_os("SIDEKICK_APP_BIN") {
+        Some(p) => {
+            let p = PathBuf::from(p);
+            assert!(p.exists(), "SIDEKICK_APP_BIN={} does not exist", p.display());
+            p
+        }
+        None => bin("sidekick"),
+    }
+}
+
 /// Where screenshots go.
 pub fn shots_dir() -> PathBuf {
     let d = root().join("target/e2e");
@@ -347,6 +360,9 @@ impl App {
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("XDG_CACHE_HOME", home.path().join("cache"))
             .env("SIDEKICK_LOG", "debug")
+            // Apps of earlier tests may still be quitting: each launch is an instance of its own
+            // (a test of the single instance sets this empty).
+            .env("SIDEKICK_MULTI_INSTANCE", "1")
             .envs(env.iter().copied())
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
@@ -361,7 +377,7 @@ impl App {
         }
         let caps = json!({
             "browserName": "wry",
-            "tauri:options": { "application": bin("sidekick").to_string_lossy(), "args": args },
+            "tauri:options": { "application": app_bin().to_string_lossy(), "args": args },
         });
         let caps = caps.as_object().cloned().expect("object");
         let mut builder = ClientBuilder::native();
@@ -377,6 +393,12 @@ impl App {
             Ok(Err(e)) => Err(format!("no WebDriver session: {e}; app log:\n{}", app_log())),
             Err(_) => Err(format!("no WebDriver session within {SESSION_PATIENCE:?}; app log:\n{}", app_log())),
         }
+    }
+
+    /// The environment the app was started with (its XDG directories), for another process that
+    /// must see the same app data.
+    pub fn env(&self) -> Vec<(String, PathBuf)> {
+        ["config", "data", "cache"].iter().map(|d| (format!("XDG_{}_HOME", d.to_uppercase()), self.home.path().join(d))).collect()
     }
 
     /// Waits until `css` matches an element whose attribute `attr` equals `value`.

@@ -18,6 +18,10 @@ use sidekick_desk::takeover::{
     ComponentForm, ComponentResult, FileLinkView, TakeoverLink, TakeoverPanel, TakeoverPhase, TakeoverSession, TakeoverSettings, TakeoverView,
     UploadForm, UploadTarget,
 };
+use sidekick_desk::hotkeys::{HotkeyAction, HotkeyView};
+use sidekick_desk::settings::DesktopSettings;
+use sidekick_desk::update::UpdateView;
+use sidekick_desk::policy::PolicyView;
 use sidekick_desk::*;
 use sidekick_interactive::rules::{Conditions, NumberPattern, Preview, Rule, TimeOfDay, TimeWindow};
 use sidekick_interactive::Action;
@@ -55,6 +59,11 @@ pub fn commands() -> Vec<CommandSig> {
         sig("get_settings", vec![], SettingsView::name(), true),
         sig("set_language", vec![("language", Language::name())], SettingsView::name(), true),
         sig("forget_password", vec![], SettingsView::name(), true),
+        sig("diagnostics", vec![], "string".into(), true),
+        sig("look_for_update", vec![], SettingsView::name(), true),
+        sig("install_update", vec![], "null".into(), true),
+        sig("save_desktop_settings", vec![("desktop", DesktopSettings::name())], SettingsView::name(), true),
+        sig("save_hotkeys", vec![("hotkeys", format!("Partial<Record<{}, string>>", HotkeyAction::name()))], SettingsView::name(), true),
         sig("attach_note", vec![("callId", "string".into()), ("text", "string".into())], DeskSnapshot::name(), true),
         sig("call_history", vec![], format!("Array<{}>", HistoryCall::name()), true),
         sig("set_call_data_key", vec![("key", "string".into())], SettingsView::name(), true),
@@ -126,6 +135,7 @@ pub fn typescript() -> String {
         CallActions::decl(),
         StateChoice::decl(),
         SettingsView::decl(),
+        PolicyView::decl(),
         Language::decl(),
         SignInForm::decl(),
         IpcError::decl(),
@@ -167,6 +177,10 @@ pub fn typescript() -> String {
         UploadTarget::decl(),
         UploadForm::decl(),
         FileLinkView::decl(),
+        DesktopSettings::decl(),
+        HotkeyAction::decl(),
+        HotkeyView::decl(),
+        UpdateView::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit by hand:\n\
@@ -186,9 +200,14 @@ pub fn typescript() -> String {
     }
     out.push_str("}\n\n");
     out.push_str("/** Event names the backend emits, with their payloads. */\n");
-    out.push_str(&format!("export const EVENTS = {{ snapshot: \"{}\" }} as const;\n", crate::events::SNAPSHOT));
+    out.push_str(&format!(
+        "export const EVENTS = {{ snapshot: \"{}\", hotkey: \"{}\" }} as const;\n",
+        crate::events::SNAPSHOT,
+        crate::hotkeys::HOTKEY_EVENT
+    ));
     out.push_str("export interface EventPayloads {\n");
     out.push_str(&format!("  \"{}\": {};\n", crate::events::SNAPSHOT, DeskSnapshot::name()));
+    out.push_str(&format!("  \"{}\": {};\n", crate::hotkeys::HOTKEY_EVENT, HotkeyAction::name()));
     out.push_str("}\n");
     out
 }

@@ -7,14 +7,17 @@
 //! - [`error`]: [`IpcError`](error::IpcError), the `{code, message}` shape errors take over IPC.
 //! - [`events`]: the one place UI event names are decided.
 //! - [`bindings`]: the TypeScript mirror of commands, payloads and error codes.
-//! - `hotkeys`, `notify`: system-wide hotkeys and desktop notifications (real runtime only).
+//! - `desktop`, `hotkeys`, `notify`: tray, window and start-up, system-wide hotkeys, desktop
+//!   notifications (real runtime only).
 
 pub mod bindings;
 mod commands;
+mod desktop;
 pub mod error;
 pub mod events;
 mod hotkeys;
 mod notify;
+mod updates;
 
 use std::sync::Arc;
 
@@ -48,10 +51,13 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
             let data_dir = app.path().app_data_dir().ok();
             let keychain = Arc::new(OsKeychain::new(&app.config().identifier));
             let desk = Desk::with_data_dir(config_dir.as_deref(), data_dir.as_deref(), Arc::new(SystemClock), keychain);
+            // The administrator's policy (read-only, in the system's location) sets and locks settings.
+            desk.set_policy(sidekick_desk::policy::load(&sidekick_desk::policy::system_path()));
             app.manage(desk.clone());
             events::forward_snapshots(app.handle().clone(), desk.clone());
             hotkeys::register_if_available(app.handle(), &desk);
             notify::screen_pops(app.handle().clone(), &desk);
+            notify::calls_and_sessions(app.handle().clone(), &desk);
             if options.demo {
                 let desk = desk.clone();
                 tauri::async_runtime::spawn(async move {
@@ -81,8 +87,26 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
     let options = Options::from_args(std::env::args().skip(1));
-    // The real app has system-wide hotkeys; the shell tests on the mock runtime do not.
-    let builder = tauri::Builder::default().plugin(hotkeys::plugin()).plugin(tauri_plugin_notification::init());
+    // The real app has one instance (a second launch focuses it; this plugin goes first), a tray,
+    // a remembered window, start at login, system-wide hotkeys and notifications; the shell tests
+    // on the mock runtime have none of these.
+    // `SIDEKICK_MULTI_INSTANCE=1` lets instances run side by side: test harnesses that start apps
+    // back to back (an app still quitting would otherwise absorb the next launch) and anyone
+    // running two agents' desks on one machine.
+    let mut builder = tauri::Builder::default();
+    if std::env::var_os("SIDEKICK_MULTI_INSTANCE").is_none_or(|v| v.is_empty()) {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            tracing::info!(args = args.len(), "a second launch: the running window comes forward");
+            desktop::focus_main(app);
+        }));
+    }
+    let builder = builder
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, None))
+        .plugin(hotkeys::plugin())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .on_window_event(desktop::on_window_event);
     let app = match run_app(builder, options).build(tauri::generate_context!()) {
         Ok(app) => app,
         Err(e) => {
@@ -91,6 +115,13 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    if let Some(desk) = app.try_state::<Desk>().map(|d| d.inner().clone()) {
+        if let Err(e) = desktop::tray(app.handle(), &desk) {
+            tracing::warn!("no tray icon: {e}");
+        }
+        desktop::apply(app.handle(), desk.settings().desktop);
+        updates::watch(app.handle(), &desk);
+    }
     app.run(|handle, event| {
         if let (tauri::RunEvent::Exit, Some(desk)) = (&event, handle.try_state::<Desk>()) {
             // Sign out as the app quits, so the agent is not left "ready" with nobody there.

@@ -1,9 +1,11 @@
-//! Desktop notifications: a caller the PBX's IVR announced (Call Interactive screen pop) is shown
-//! in a system notification as well as on the call card, so an agent looking at another window
-//! sees who is coming.
+//! Desktop notifications, so an agent looking at another window sees what the desk needs them
+//! for: a caller the PBX's IVR announced (Call Interactive screen pop), an incoming call (its
+//! number), and a session the gateway ended (with the reason). Clicking a notification on Linux
+//! and Windows brings the window forward where the system does so for the app's notifications;
+//! the plugin reports no click on desktop, so the app shows itself for a ringing call too.
 
 use sidekick_desk::interactive::IvrPop;
-use sidekick_desk::Desk;
+use sidekick_desk::{CallState, CallView, Desk, Health};
 use tauri::{Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 
@@ -24,11 +26,59 @@ pub fn screen_pops<R: Runtime>(app: tauri::AppHandle<R>, desk: &Desk) {
             }
             last = Some(pop.call_id.clone());
             let (title, body) = text(&pop);
-            if let Err(e) = app.notification().builder().title(title).body(body).show() {
-                tracing::info!("the screen pop's notification could not be shown: {e}");
+            show(&app, title, body).await;
+        }
+    });
+}
+
+/// Shows a notification for each new ringing call and each session loss, and brings the window
+/// forward for a ringing call.
+pub fn calls_and_sessions<R: Runtime>(app: tauri::AppHandle<R>, desk: &Desk) {
+    if app.try_state::<tauri_plugin_notification::Notification<R>>().is_none() {
+        return;
+    }
+    let mut rx = desk.subscribe();
+    tauri::async_runtime::spawn(async move {
+        let (mut last_call, mut was_lost) = (None::<String>, false);
+        while rx.changed().await.is_ok() {
+            let snap = rx.borrow_and_update().clone();
+            let mut shown = Vec::new();
+            if let Some(call) = snap.call.as_ref().filter(|c| c.state == CallState::Ringing) {
+                if last_call.as_deref() != Some(call.call_id.as_str()) {
+                    last_call = Some(call.call_id.clone());
+                    shown.push(call_text(call));
+                    crate::desktop::focus_main(&app);
+                }
+            }
+            let lost = snap.session.health == Health::Lost;
+            if lost && !was_lost {
+                let reason = snap.session.notice.as_ref().map(|n| n.message.clone()).unwrap_or_else(|| "The gateway ended the session".into());
+                shown.push(("Sidekick: you are signed out".to_owned(), reason));
+            }
+            was_lost = lost;
+            for (title, body) in shown {
+                show(&app, title, body).await;
             }
         }
     });
+}
+
+/// Shows a notification off the async threads: the desktop's notification service answers over
+/// D-Bus, and may first have to be started (seconds), which must not hold up the desk.
+async fn show<R: Runtime>(app: &tauri::AppHandle<R>, title: String, body: String) {
+    let app = app.clone();
+    let shown = tauri::async_runtime::spawn_blocking(move || app.notification().builder().title(title).body(body).show()).await;
+    match shown {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::info!("a notification could not be shown: {e}"),
+        Err(e) => tracing::info!("a notification could not be shown: {e}"),
+    }
+}
+
+/// An incoming call's notification: the caller's number (as on the card; not logged).
+fn call_text(call: &CallView) -> (String, String) {
+    let who = if call.caller.trim().is_empty() { "Unknown caller".to_owned() } else { call.caller.clone() };
+    (format!("Incoming call: {who}"), format!("To {}", call.callee))
 }
 
 /// The notification's title and body. The caller's name and number are shown to the agent, as

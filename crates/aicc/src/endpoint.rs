@@ -16,7 +16,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// path prefix. Plain `http` is refused except on loopback, where the simulator runs: credentials
 /// and session tokens must never cross a network unencrypted. `what` names the address in the
 /// message, for example "the gateway address".
-pub(crate) fn base_url(mut url: Url, what: &str) -> Result<Url, String> {
+pub fn base_url(mut url: Url, what: &str) -> Result<Url, String> {
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}

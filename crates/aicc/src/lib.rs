@@ -24,4 +24,5 @@ pub mod odfs;
 mod retry;
 pub mod tls;
 
+pub use endpoint::base_url as check_base_url;
 pub use retry::RetryKind;

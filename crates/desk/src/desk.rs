@@ -71,16 +71,7 @@ impl SignInForm {
     }
 
     fn validate(&self) -> Result<Validated, DeskError> {
-        let raw = self.gateway_url.trim();
-        if raw.is_empty() {
-            return Err(DeskError::Invalid("Enter the gateway address, for example https://cc.example.com:8043".into()));
-        }
-        let url = url::Url::parse(raw)
-            .ok()
-            .filter(|u| u.host().is_some() && matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| {
-                DeskError::Invalid(format!("\"{raw}\" is not a gateway address; write it like https://cc.example.com:8043"))
-            })?;
+        let url = gateway_address(&self.gateway_url)?;
         let agent_id = self
             .agent_id
             .parse::<AgentId>()
@@ -108,6 +99,18 @@ impl SignInForm {
         };
         Ok(Validated { url, agent_id, request })
     }
+}
+
+/// The gateway address as typed (or set by policy), parsed: `http` or `https` with a host.
+pub(crate) fn gateway_address(raw: &str) -> Result<url::Url, DeskError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(DeskError::Invalid("Enter the gateway address, for example https://cc.example.com:8043".into()));
+    }
+    url::Url::parse(raw)
+        .ok()
+        .filter(|u| u.host().is_some() && matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| DeskError::Invalid(format!("\"{raw}\" is not a gateway address; write it like https://cc.example.com:8043")))
 }
 
 /// The keychain account of an agent's password on the gateway at `gateway_url`, if the address
@@ -145,7 +148,9 @@ pub(crate) struct Inner {
     /// The demo's CC-FS, while the demo runs.
     pub(crate) demo_ccfs: Mutex<Option<crate::demo::DemoCcfs>>,
     /// Why the recording hotkey could not be registered, if it could not.
-    pub(crate) hotkey_problem: Mutex<Option<String>>,
+    /// What the last look for an update found.
+    pub(crate) update: Mutex<crate::update::UpdateView>,
+    pub(crate) hotkey_problems: Mutex<std::collections::BTreeMap<crate::hotkeys::HotkeyAction, String>>,
     /// The Call Interactive server, its rules and status.
     pub(crate) interactive: Mutex<crate::interactive::runtime::InteractiveSlot>,
     /// One start, move or stop of the Call Interactive server at a time.
@@ -156,6 +161,8 @@ pub(crate) struct Inner {
     pub(crate) exports: crate::export::runtime::Exports,
     /// IVR takeover: the client, the demo's simulator.
     pub(crate) takeover: crate::takeover::runtime::Takeover,
+    /// The administrator's policy, once the shell has read it.
+    policy: std::sync::RwLock<Option<Arc<crate::policy::PolicyLoad>>>,
 }
 
 /// One agent's desk. Cheap to clone; clones share everything.
@@ -192,6 +199,53 @@ fn signed_out() -> DeskSnapshot {
         relay: None,
         exports: Vec::new(),
         takeover: None,
+    }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b {
+        "saved"
+    } else {
+        "none"
+    }
+}
+
+/// The settings with anything that could carry a secret cut: an address keeps its scheme, host
+/// and port only (a path may hold a token), the Call Interactive rules are counted, and a field
+/// whose name says key, secret, token or password is dropped.
+fn redacted(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| {
+                    let k = k.to_ascii_lowercase();
+                    !(k.contains("secret") || k.contains("token") || k.contains("password") || (k.contains("key") && k != "hotkeys" && !k.ends_with("hotkey")))
+                })
+                .map(|(k, v)| match (k.as_str(), v) {
+                    ("rules", Value::Array(a)) => (k, Value::String(format!("{} rules", a.len()))),
+                    (_, v) => (k, redacted(v)),
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(redacted).collect()),
+        Value::String(s) => match url::Url::parse(&s) {
+            Ok(u) if u.has_host() => {
+                Value::String(format!("{}://{}{}/…", u.scheme(), u.host_str().unwrap_or_default(), u.port().map(|p| format!(":{p}")).unwrap_or_default()))
+            }
+            _ => Value::String(s),
+        },
+        other => other,
+    }
+}
+
+/// The recording hotkey in use: `CmdOrCtrl+Shift+R` unless the settings name another; an empty
+/// one is off.
+fn record_hotkey(stored: &StoredSettings) -> Option<String> {
+    match &stored.record_hotkey {
+        None => Some(crate::recording::DEFAULT_RECORD_HOTKEY.to_owned()),
+        Some(h) if h.trim().is_empty() => None,
+        Some(h) => Some(h.trim().to_owned()),
     }
 }
 
@@ -240,12 +294,14 @@ impl Desk {
                 recorder: Mutex::new(None),
                 demo_odfs: Mutex::new(None),
                 demo_ccfs: Mutex::new(None),
-                hotkey_problem: Mutex::new(None),
+                hotkey_problems: Mutex::default(),
+                update: Mutex::default(),
                 interactive: Mutex::new(Default::default()),
                 interactive_op: tokio::sync::Mutex::new(()),
                 session_phone: Mutex::new(None),
                 exports: crate::export::runtime::Exports::open(data_dir),
                 takeover: Default::default(),
+                policy: Default::default(),
             }),
         }
     }
@@ -352,8 +408,46 @@ impl Desk {
         self.stored()
     }
 
+    /// The settings as every part of the desk reads them: the user's, with the administrator's
+    /// locked values in their place.
     fn stored(&self) -> StoredSettings {
+        let own = self.own_settings();
+        match self.policy() {
+            Some(p) => p.policy.apply(own),
+            None => own,
+        }
+    }
+
+    /// The user's settings file as it is, without the policy.
+    fn own_settings(&self) -> StoredSettings {
         self.inner.settings.as_ref().map(SettingsStore::load).unwrap_or_default()
+    }
+
+    /// Takes the administrator's policy (the shell reads it at start-up with
+    /// [`crate::policy::load`]). Its problems are logged and shown in Settings.
+    pub fn set_policy(&self, load: crate::policy::PolicyLoad) {
+        if load.found {
+            tracing::info!(path = %load.path.display(), locked = ?load.policy.locked(), "administrator's policy in force");
+        }
+        for problem in &load.problems {
+            tracing::warn!("administrator's policy: {problem}");
+        }
+        if let Ok(mut p) = self.inner.policy.write() {
+            *p = Some(Arc::new(load));
+        }
+    }
+
+    /// The administrator's policy, if the shell gave one.
+    pub(crate) fn policy(&self) -> Option<Arc<crate::policy::PolicyLoad>> {
+        self.inner.policy.read().ok().and_then(|p| p.clone())
+    }
+
+    /// The policy part of the settings page.
+    fn policy_view(&self) -> crate::policy::PolicyView {
+        match self.policy() {
+            Some(p) => p.view(),
+            None => crate::policy::PolicyLoad::none(&crate::policy::system_path()).view(),
+        }
     }
 
     /// The keychain account of the remembered agent and gateway.
@@ -366,6 +460,7 @@ impl Desk {
         let stored = self.stored();
         let password_saved = Self::remembered_account(&stored)
             .is_some_and(|a| self.inner.secrets.get(&a).ok().flatten().is_some());
+        let (record_hotkey, hotkeys) = (record_hotkey(&stored), self.hotkey_views(&stored));
         SettingsView {
             gateway_url: stored.gateway_url,
             agent_id: stored.agent_id,
@@ -383,23 +478,134 @@ impl Desk {
                 .ok()
                 .flatten()
                 .is_some(),
-            record_hotkey: match stored.record_hotkey {
-                None => Some(crate::recording::DEFAULT_RECORD_HOTKEY.to_owned()),
-                Some(h) if h.trim().is_empty() => None,
-                Some(h) => Some(h.trim().to_owned()),
-            },
-            record_hotkey_problem: self.inner.hotkey_problem.lock().ok().and_then(|p| p.clone()),
+            record_hotkey,
+            record_hotkey_problem: self.hotkey_problem(crate::hotkeys::HotkeyAction::Record),
+            hotkeys,
             call_interactive: self.interactive_view(),
             role: stored.role,
             export: self.export_view(),
             takeover: self.takeover_view(),
+            policy: self.policy_view(),
+            desktop: stored.desktop,
+            update: self.update_state(),
         }
     }
 
-    /// Writes the settings (nothing, when settings are not persisted).
+    /// What the shell registers: the bound hotkeys, and the clashes found before registering.
+    pub fn hotkey_plan(&self) -> (Vec<(crate::hotkeys::HotkeyAction, String)>, std::collections::BTreeMap<crate::hotkeys::HotkeyAction, String>) {
+        let stored = self.stored();
+        crate::hotkeys::plan(record_hotkey(&stored).as_deref(), &stored.hotkeys)
+    }
+
+    /// Notes what is wrong with the hotkeys (clashes, combinations another application holds),
+    /// for the settings page; an empty map: all work.
+    pub fn set_hotkey_problems(&self, problems: std::collections::BTreeMap<crate::hotkeys::HotkeyAction, String>) {
+        if let Ok(mut p) = self.inner.hotkey_problems.lock() {
+            *p = problems;
+        }
+    }
+
+    fn hotkey_problem(&self, action: crate::hotkeys::HotkeyAction) -> Option<String> {
+        self.inner.hotkey_problems.lock().ok().and_then(|p| p.get(&action).cloned())
+    }
+
+    fn hotkey_views(&self, stored: &StoredSettings) -> Vec<crate::hotkeys::HotkeyView> {
+        use crate::hotkeys::{HotkeyAction, HotkeyView};
+        HotkeyAction::ALL
+            .iter()
+            .map(|&action| HotkeyView {
+                action,
+                accelerator: if action == HotkeyAction::Record {
+                    record_hotkey(stored)
+                } else {
+                    stored.hotkeys.get(&action).map(|a| a.trim().to_owned()).filter(|a| !a.is_empty())
+                },
+                problem: self.hotkey_problem(action),
+            })
+            .collect()
+    }
+
+    /// Saves the hotkeys (recording's included; an empty combination turns one off). The shell
+    /// registers them again and reports what it could not.
+    pub fn save_hotkeys(&self, hotkeys: std::collections::BTreeMap<crate::hotkeys::HotkeyAction, String>) -> Result<SettingsView, DeskError> {
+        let mut stored = self.stored();
+        let mut others = std::collections::BTreeMap::new();
+        for (action, accel) in hotkeys {
+            let accel = accel.trim().to_owned();
+            if accel.chars().count() > 60 {
+                return Err(DeskError::Invalid(format!("The hotkey for \"{}\" is too long to be a key combination", action.label())));
+            }
+            if action == crate::hotkeys::HotkeyAction::Record {
+                stored.record_hotkey = Some(accel);
+            } else if !accel.is_empty() {
+                others.insert(action, accel);
+            }
+        }
+        stored.hotkeys = others;
+        self.save_settings(&stored)?;
+        Ok(self.settings())
+    }
+
+    /// A text for a support ticket: versions and places from the shell (`about`), the session's
+    /// state, the settings with every address's user part, query and path token removed, which
+    /// secrets the keychain holds (yes/no, never the secret), and the problems the settings page
+    /// shows. Nothing secret: no password, key, token, Guid or note.
+    pub fn diagnostics(&self, about: &[(&str, String)]) -> String {
+        let mut out = String::from("Sidekick diagnostics\n");
+        for (k, v) in about {
+            out.push_str(&format!("{k}: {v}\n"));
+        }
+        let snap = self.snapshot();
+        out.push_str(&format!(
+            "session: {:?}, agent state {:?}, link {:?}, demo {}\n",
+            snap.session.phase, snap.session.agent_state, snap.session.health, snap.session.demo
+        ));
+        if let Some(n) = &snap.session.notice {
+            out.push_str(&format!("notice: {:?} {}\n", n.code, n.message));
+        }
+        let view = self.settings();
+        out.push_str(&format!(
+            "keychain: password {}, call-data key {}, ODFS secret {}, CC-FS SK {}, Era token {}\n",
+            yes(view.password_saved),
+            yes(view.call_data_key_saved),
+            yes(view.odfs_secret_saved),
+            yes(view.export.sk_saved),
+            yes(view.takeover.token_saved)
+        ));
+        for h in view.hotkeys.iter().filter(|h| h.problem.is_some()) {
+            out.push_str(&format!("hotkey {:?}: {}\n", h.action, h.problem.as_deref().unwrap_or_default()));
+        }
+        for p in &view.policy.problems {
+            out.push_str(&format!("policy: {p}\n"));
+        }
+        let settings = serde_json::to_value(self.stored()).unwrap_or_default();
+        out.push_str("settings.json (addresses reduced to scheme, host and port):\n");
+        out.push_str(&serde_json::to_string_pretty(&redacted(settings)).unwrap_or_default());
+        out.push('\n');
+        out
+    }
+
+    /// Saves how the app lives on the desktop (the shell applies it).
+    pub fn save_desktop_settings(&self, desktop: crate::settings::DesktopSettings) -> Result<SettingsView, DeskError> {
+        let mut stored = self.stored();
+        stored.desktop = desktop;
+        self.save_settings(&stored)?;
+        Ok(self.settings())
+    }
+
+    /// Writes the settings (nothing, when settings are not persisted). Refused, and nothing
+    /// written, when they change a value the administrator's policy locks; the file keeps the
+    /// user's own values of the locked settings.
     pub(crate) fn save_settings(&self, s: &StoredSettings) -> Result<(), DeskError> {
+        let policy = self.policy();
+        if let Some(p) = &policy {
+            p.check(s)?;
+        }
         match &self.inner.settings {
-            Some(store) => store.save(s),
+            Some(store) => match &policy {
+                Some(p) => store.save(&p.policy.keep_own(s.clone(), &store.load())),
+                None => store.save(s),
+            },
             None => Ok(()),
         }
     }
@@ -408,9 +614,7 @@ impl Desk {
     pub fn set_language(&self, language: Language) -> Result<SettingsView, DeskError> {
         let mut s = self.stored();
         s.language = language;
-        if let Some(store) = &self.inner.settings {
-            store.save(&s)?;
-        }
+        self.save_settings(&s)?;
         Ok(self.settings())
     }
 
@@ -464,6 +668,12 @@ impl Desk {
             }
         }
         let v = form.validate().inspect_err(|e| self.set_notice(e))?;
+        let policy = if demo { None } else { self.policy() };
+        if let Some(p) = policy.as_ref().filter(|p| !p.policy.allows_gateway(&v.url)) {
+            let e = p.refusal("gatewayUrl");
+            self.set_notice(&e);
+            return Err(e);
+        }
         let tls = if demo { Ok(TlsTrust::default()) } else { self.gateway_trust() };
         let tls = tls.inspect_err(|e| self.set_notice(e))?;
         let client = GatewayClient::new(GatewayConfig { base_url: v.url.clone(), agent_id: v.agent_id, tls })
@@ -540,7 +750,9 @@ impl Desk {
         if !demo {
             if let Some(store) = &self.inner.settings {
                 let mut saved = store.load();
-                saved.gateway_url = Some(v.url.to_string());
+                if policy.as_ref().is_none_or(|p| p.policy.gateway_url.is_none()) {
+                    saved.gateway_url = Some(v.url.to_string());
+                }
                 saved.agent_id = Some(v.agent_id.get());
                 saved.phone_number = Some(v.request.phonenum.clone());
                 if let Err(e) = store.save(&saved) {
@@ -894,4 +1106,29 @@ fn end_session(desk: &Desk, message: String) {
         s.session.agent_state = AgentState::Unknown;
         s.session.notice = Some(Notice { code: ErrorCode::SessionLost, message });
     });
+}
+
+#[cfg(test)]
+mod diagnostics_tests {
+    use super::redacted;
+
+    #[test]
+    fn addresses_lose_their_paths_and_secret_fields_go() {
+        let v = serde_json::json!({
+            "gatewayUrl": "https://user:pw@cc.example.com:8043/agentgateway?x=1",
+            "callInteractive": {"relayUrl": "wss://relay.example.com/pops/abc123", "rules": [{"a": 1}, {"b": 2}]},
+            "odfsAppKey": "tenant-1",
+            "recordHotkey": "Alt+F9",
+            "hotkeys": {"answer": "Ctrl+Shift+F5"},
+            "language": "ru"
+        });
+        let r = redacted(v);
+        assert_eq!(r["gatewayUrl"], "https://cc.example.com:8043/…");
+        assert_eq!(r["callInteractive"]["relayUrl"], "wss://relay.example.com/…");
+        assert_eq!(r["callInteractive"]["rules"], "2 rules");
+        assert!(r.get("odfsAppKey").is_none());
+        assert_eq!(r["recordHotkey"], "Alt+F9");
+        assert_eq!(r["hotkeys"]["answer"], "Ctrl+Shift+F5");
+        assert_eq!(r["language"], "ru");
+    }
 }

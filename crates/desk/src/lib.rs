@@ -11,11 +11,14 @@
 //! - [`call`]: folds gateway events into the active-call model (pure, unit-tested).
 //! - [`desk`]: [`Desk`], the handle: sign-in, sign-out, the poll actor.
 //! - [`settings`]: non-secret settings on disk.
+//! - [`policy`]: the administrator's policy file, which sets settings and locks them.
 //! - [`notes`]: call notes: the sealed store, the outbox that delivers them as call data.
 //! - [`recording`]: recording the call (ODFS or the gateway), confirmed states, the audit log.
 //! - [`interactive`]: Telphin Call Interactive: the IVR's HTTP requests answered by the agent's
 //!   rules, and the caller popped on screen.
 //! - [`takeover`]: taking over callers in an Era/Incoplax IVR (the WebSocket token API).
+//! - [`hotkeys`]: system-wide hotkeys: which combination does what, clashes.
+//! - [`update`]: when the app may look for and install an update, what was found.
 //! - [`secrets`]: the OS keychain (a remembered password, the call-data key).
 //! - [`demo`]: the embedded demo (in-process simulators and scripted calls).
 //! - [`clock`]: injected time.
@@ -27,13 +30,16 @@ pub mod demo;
 pub mod desk;
 pub mod error;
 pub mod export;
+pub mod hotkeys;
 pub mod interactive;
 pub mod model;
 pub mod notes;
+pub mod policy;
 pub mod recording;
 pub mod secrets;
 pub mod settings;
 pub mod takeover;
+pub mod update;
 
 pub use desk::{Desk, SignInForm};
 pub use error::DeskError;

@@ -291,6 +291,8 @@ pub struct SettingsView {
     pub record_hotkey: Option<String>,
     /// Why that hotkey does not work (not a key combination, or another application holds it).
     pub record_hotkey_problem: Option<String>,
+    /// Every system-wide hotkey: its combination (or off) and what is wrong with it.
+    pub hotkeys: Vec<crate::hotkeys::HotkeyView>,
     /// Telphin Call Interactive: the settings, the server's state, the number `{me}` stands for.
     pub call_interactive: crate::interactive::InteractiveView,
     /// Agent or supervisor.
@@ -299,4 +301,10 @@ pub struct SettingsView {
     pub export: crate::export::ExportView,
     /// Taking over IVR callers: the settings, whether the token is saved, whether allowed.
     pub takeover: crate::takeover::TakeoverView,
+    /// The administrator's policy: where, what it locks, what was wrong in it.
+    pub policy: crate::policy::PolicyView,
+    /// Tray, window and start-up.
+    pub desktop: crate::settings::DesktopSettings,
+    /// Updates of the app: off, up to date, or one to install.
+    pub update: crate::update::UpdateView,
 }

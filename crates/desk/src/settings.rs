@@ -52,6 +52,31 @@ pub struct StoredSettings {
     pub export: crate::export::ExportSettings,
     /// Taking over IVR callers (the token is in the keychain).
     pub takeover: crate::takeover::TakeoverSettings,
+    /// How the app lives on the desktop: tray, window, start-up.
+    pub desktop: DesktopSettings,
+    /// Administrator setting: where updates are published (`https://…/latest.json`, Tauri's
+    /// updater format); absent: no updates (the policy's `updateEndpoint` wins).
+    pub update_endpoint: Option<String>,
+    /// System-wide hotkeys of the other actions (`{"answer": "Ctrl+Shift+F5", …}`; unbound: off).
+    pub hotkeys: std::collections::BTreeMap<crate::hotkeys::HotkeyAction, String>,
+}
+
+/// How the app lives on the desktop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DesktopSettings {
+    /// Closing the window while signed in hides it to the tray (the session goes on).
+    pub close_to_tray: bool,
+    /// The window stays above the others.
+    pub always_on_top: bool,
+    /// The app starts when the user logs in.
+    pub launch_at_login: bool,
+}
+
+impl Default for DesktopSettings {
+    fn default() -> Self {
+        Self { close_to_tray: true, always_on_top: false, launch_at_login: false }
+    }
 }
 
 /// The settings file.
@@ -128,6 +153,9 @@ mod tests {
                 ..Default::default()
             },
             takeover: crate::takeover::TakeoverSettings { url: Some("wss://era.example.com/ws/token/v1".into()), token_in_path: true, agents_allowed: false },
+            desktop: DesktopSettings { close_to_tray: false, always_on_top: true, launch_at_login: true },
+            hotkeys: [(crate::hotkeys::HotkeyAction::Answer, "Ctrl+Shift+F5".to_owned())].into(),
+            update_endpoint: Some("https://updates.example.com/sidekick/latest.json".into()),
         };
         store.save(&s).unwrap();
         assert_eq!(store.load(), s);

@@ -547,7 +547,7 @@ pub(crate) fn zone_of(settings: &ExportSettings) -> Tz {
 }
 
 /// The settings trimmed and checked; a sentence naming the first wrong field.
-fn checked(mut s: ExportSettings) -> Result<ExportSettings, DeskError> {
+pub(crate) fn checked(mut s: ExportSettings) -> Result<ExportSettings, DeskError> {
     let trim = |v: Option<String>| v.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     s.ccfs_url = trim(s.ccfs_url);
     s.ak = trim(s.ak);

@@ -233,8 +233,11 @@ impl Desk {
 
     /// Notes whether the shell could register the recording hotkey (shown in the settings).
     pub fn set_hotkey_problem(&self, problem: Option<String>) {
-        if let Ok(mut p) = self.inner.hotkey_problem.lock() {
-            *p = problem;
+        if let Ok(mut p) = self.inner.hotkey_problems.lock() {
+            match problem {
+                Some(text) => p.insert(crate::hotkeys::HotkeyAction::Record, text),
+                None => p.remove(&crate::hotkeys::HotkeyAction::Record),
+            };
         }
     }
 

@@ -272,7 +272,7 @@ fn raw_checked(map: Map<String, Value>) -> Result<Component, DeskError> {
 }
 
 /// The settings, trimmed and checked.
-fn checked(mut s: TakeoverSettings) -> Result<TakeoverSettings, DeskError> {
+pub(crate) fn checked(mut s: TakeoverSettings) -> Result<TakeoverSettings, DeskError> {
     s.url = s.url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
     if let Some(text) = &s.url {
         let url = Url::parse(text).map_err(|e| DeskError::Invalid(format!("The IVR platform's address is not a URL ({e}): use wss://host/ws/token/v1")))?;

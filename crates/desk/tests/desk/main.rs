@@ -12,8 +12,10 @@ mod crash;
 mod export;
 mod interactive;
 mod notes;
+mod policy;
 mod recording;
 mod takeover;
+mod update;
 
 async fn sim() -> sidekick_sim::SimHandle {
     sidekick_sim::spawn(sidekick_sim::Scenario {

@@ -27,7 +27,9 @@ import type {
   SignInForm,
   StateChoice,
   ComponentForm,
+  DesktopSettings,
   FileLinkView,
+  HotkeyAction,
   TakeoverSettings,
   UploadForm,
 } from "./generated";
@@ -180,6 +182,22 @@ export interface Backend {
   exportCsv(query: RowQuery): Promise<string>;
   /** The export audit log (requests, callbacks, downloads, retries, CSV files), newest first: read-only. */
   exportAudit(): Promise<ExportAuditEntry[]>;
+  /**
+   * Saves the system-wide hotkeys (an empty combination turns one off); the app registers them
+   * again, and `SettingsView.hotkeys` says which could not be (a clash, or another application
+   * holds the combination).
+   */
+  saveHotkeys(hotkeys: Partial<Record<HotkeyAction, string>>): Promise<SettingsView>;
+  /** Calls `cb` with each hotkey meant for the window (focus the notes, attach the note). */
+  onHotkey(cb: (action: HotkeyAction) => void): Promise<() => void>;
+  /** Looks for an update now; resolves to the settings with what was found (`update`). */
+  lookForUpdate(): Promise<SettingsView>;
+  /** Installs the update found and restarts the app; rejects during a call, or when updates are off. */
+  installUpdate(): Promise<null>;
+  /** A diagnostics text for a support ticket: versions, folders, state, settings; no secrets. */
+  diagnostics(): Promise<string>;
+  /** Saves the tray, window and start-up settings; the shell applies them at once. */
+  saveDesktopSettings(desktop: DesktopSettings): Promise<SettingsView>;
   /**
    * Checks and saves the IVR takeover settings (the platform's `wss://…/ws/token/v1` address, the
    * token's place, whether agents may take over); the connection starts, moves or stops to match.

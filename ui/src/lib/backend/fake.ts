@@ -99,7 +99,10 @@ import type {
   SignInForm,
   StateChoice,
   ComponentForm,
+  DesktopSettings,
   FileLinkView,
+  PolicyView,
+  HotkeyAction,
   TakeoverSettings,
   UploadForm,
 } from "./generated";
@@ -537,6 +540,11 @@ export function jobRows(job: ExportJobView, kind: RowKind, developer = "demo-ak-
   });
 }
 
+/** The administrator's policy part of the settings: no policy file, unless `over` says otherwise. */
+export function policyView(over: Partial<PolicyView> = {}): PolicyView {
+  return { path: "/etc/sidekick/policy.json", found: false, locked: [], problems: [], updatesDisabled: false, ...over };
+}
+
 const DEFAULT_SETTINGS: SettingsView = {
   gatewayUrl: null,
   agentId: null,
@@ -553,6 +561,14 @@ const DEFAULT_SETTINGS: SettingsView = {
   role: "agent",
   export: exportView(),
   takeover: takeoverView(),
+  policy: policyView(),
+  desktop: { closeToTray: true, alwaysOnTop: false, launchAtLogin: false },
+  update: { state: "notConfigured" },
+  hotkeys: (["answer", "hold", "hangUp", "record", "focusNotes", "attachNote"] as const).map((action) => ({
+    action,
+    accelerator: action === "record" ? "CmdOrCtrl+Shift+R" : null,
+    problem: null,
+  })),
 };
 
 /** Settings with nothing saved, as on a fresh install, changed by `over` (for tests). */
@@ -879,6 +895,7 @@ export class FakeBackend implements Backend {
 
   readonly #failures = new Map<Method, IpcError>();
   readonly #listeners = new Set<(snapshot: DeskSnapshot) => void>();
+  readonly #hotkeyListeners = new Set<(action: HotkeyAction) => void>();
   readonly #scripted: boolean;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   /** How long the "gateway" takes to confirm a state change; 0 confirms before the call resolves. */
@@ -1628,6 +1645,63 @@ export class FakeBackend implements Backend {
       pastCalls,
     };
     return this.#change({}, this.current.call);
+  }
+
+  /** Saves the hotkeys; two actions on one combination are reported on both, as the app does. */
+  saveHotkeys(hotkeys: Partial<Record<HotkeyAction, string>>): Promise<SettingsView> {
+    return this.#invoke("saveHotkeys", [hotkeys], () => {
+      const canonical = (a: string) => a.toLowerCase().split("+").map((p) => p.trim()).sort().join("+");
+      const bound = this.currentSettings.hotkeys.map((h) => {
+        const given = hotkeys[h.action];
+        const accelerator = given === undefined ? h.accelerator : given.trim() || null;
+        return { action: h.action, accelerator, problem: null as string | null };
+      });
+      for (const h of bound) {
+        const clash = bound.find((o) => o !== h && h.accelerator && o.accelerator && canonical(o.accelerator) === canonical(h.accelerator));
+        if (clash) h.problem = `${h.accelerator} is also the hotkey for another action: give one of them another combination`;
+      }
+      this.currentSettings = { ...this.currentSettings, hotkeys: bound };
+      return this.currentSettings;
+    });
+  }
+
+  /** Presses a hotkey meant for the window (for tests). */
+  pressHotkey(action: HotkeyAction): void {
+    for (const cb of this.#hotkeyListeners) cb(action);
+  }
+
+  onHotkey(cb: (action: HotkeyAction) => void): Promise<() => void> {
+    this.#hotkeyListeners.add(cb);
+    return Promise.resolve(() => this.#hotkeyListeners.delete(cb));
+  }
+
+  /** "Finds" nothing newer: the fake has no update address. */
+  lookForUpdate(): Promise<SettingsView> {
+    return this.#invoke("lookForUpdate", [], () => this.currentSettings);
+  }
+
+  /** Refused as the desk refuses it: during a call, or with no update found. */
+  installUpdate(): Promise<null> {
+    return this.#invoke("installUpdate", [], () => {
+      const call = this.current.call;
+      if (call && call.state !== "ended") throw refusal("Updates are installed between calls: end the call first");
+      if (this.currentSettings.update.state !== "available") throw refusal("There is no update to install");
+      return null;
+    });
+  }
+
+  diagnostics(): Promise<string> {
+    return this.#invoke("diagnostics", [], () => {
+      const { session } = this.current;
+      return `Sidekick diagnostics\nversion: fake\nsession: ${session.phase}, agent state ${session.agentState}, link ${session.health}\n`;
+    });
+  }
+
+  saveDesktopSettings(desktop: DesktopSettings): Promise<SettingsView> {
+    return this.#invoke("saveDesktopSettings", [desktop], () => {
+      this.currentSettings = { ...this.currentSettings, desktop };
+      return this.currentSettings;
+    });
   }
 
   saveTakeoverSettings(settings: TakeoverSettings): Promise<SettingsView> {

@@ -398,6 +398,10 @@ recordHotkey: string | null,
  */
 recordHotkeyProblem: string | null, 
 /**
+ * Every system-wide hotkey: its combination (or off) and what is wrong with it.
+ */
+hotkeys: Array<HotkeyView>, 
+/**
  * Telphin Call Interactive: the settings, the server's state, the number `{me}` stands for.
  */
 callInteractive: InteractiveView, 
@@ -412,7 +416,41 @@ export: ExportView,
 /**
  * Taking over IVR callers: the settings, whether the token is saved, whether allowed.
  */
-takeover: TakeoverView, };
+takeover: TakeoverView, 
+/**
+ * The administrator's policy: where, what it locks, what was wrong in it.
+ */
+policy: PolicyView, 
+/**
+ * Tray, window and start-up.
+ */
+desktop: DesktopSettings, 
+/**
+ * Updates of the app: off, up to date, or one to install.
+ */
+update: UpdateView, };
+
+export type PolicyView = { 
+/**
+ * Where the policy file is looked for.
+ */
+path: string, 
+/**
+ * Whether a policy file is there.
+ */
+found: boolean, 
+/**
+ * The camelCase names of the settings it locks, as in the file.
+ */
+locked: Array<string>, 
+/**
+ * What was wrong in the file, one sentence each (those parts are ignored).
+ */
+problems: Array<string>, 
+/**
+ * The administrator turned update checks off.
+ */
+updatesDisabled: boolean, };
 
 export type Language = "auto" | "en" | "ru";
 
@@ -1159,6 +1197,54 @@ url: string,
  */
 expiresMs: number, };
 
+export type DesktopSettings = { 
+/**
+ * Closing the window while signed in hides it to the tray (the session goes on).
+ */
+closeToTray: boolean, 
+/**
+ * The window stays above the others.
+ */
+alwaysOnTop: boolean, 
+/**
+ * The app starts when the user logs in.
+ */
+launchAtLogin: boolean, };
+
+export type HotkeyAction = "answer" | "hold" | "hangUp" | "record" | "focusNotes" | "attachNote";
+
+export type HotkeyView = { 
+/**
+ * What it does.
+ */
+action: HotkeyAction, 
+/**
+ * The combination, or `None` when off.
+ */
+accelerator: string | null, 
+/**
+ * Why it does not work (a clash, a combination another application holds), if it does not.
+ */
+problem: string | null, };
+
+export type UpdateView = { "state": "unknown" } | { "state": "disabledByPolicy" } | { "state": "notConfigured" } | { "state": "upToDate", 
+/**
+ * When (ms since the epoch).
+ */
+checkedMs: number, } | { "state": "available", 
+/**
+ * Its version.
+ */
+version: string, 
+/**
+ * What it changes, as published.
+ */
+notes: string | null, } | { "state": "failed", 
+/**
+ * Why.
+ */
+reason: string, };
+
 /** Every backend command: its arguments and its result. Failures reject with an IpcError. */
 export interface Commands {
   get_snapshot: { args: Record<string, never>; result: DeskSnapshot; fallible: false };
@@ -1173,6 +1259,11 @@ export interface Commands {
   get_settings: { args: Record<string, never>; result: SettingsView; fallible: true };
   set_language: { args: { language: Language }; result: SettingsView; fallible: true };
   forget_password: { args: Record<string, never>; result: SettingsView; fallible: true };
+  diagnostics: { args: Record<string, never>; result: string; fallible: true };
+  look_for_update: { args: Record<string, never>; result: SettingsView; fallible: true };
+  install_update: { args: Record<string, never>; result: null; fallible: true };
+  save_desktop_settings: { args: { desktop: DesktopSettings }; result: SettingsView; fallible: true };
+  save_hotkeys: { args: { hotkeys: Partial<Record<HotkeyAction, string>> }; result: SettingsView; fallible: true };
   attach_note: { args: { callId: string; text: string }; result: DeskSnapshot; fallible: true };
   call_history: { args: Record<string, never>; result: Array<HistoryCall>; fallible: true };
   set_call_data_key: { args: { key: string }; result: SettingsView; fallible: true };
@@ -1211,7 +1302,8 @@ export interface Commands {
 }
 
 /** Event names the backend emits, with their payloads. */
-export const EVENTS = { snapshot: "desk://snapshot" } as const;
+export const EVENTS = { snapshot: "desk://snapshot", hotkey: "desk://hotkey" } as const;
 export interface EventPayloads {
   "desk://snapshot": DeskSnapshot;
+  "desk://hotkey": HotkeyAction;
 }

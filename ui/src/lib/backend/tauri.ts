@@ -17,6 +17,8 @@ import {
   type SignInForm,
   type StateChoice,
   type ComponentForm,
+  type DesktopSettings,
+  type HotkeyAction,
   type TakeoverSettings,
   type UploadForm,
 } from "./generated";
@@ -147,6 +149,24 @@ export class TauriBackend implements Backend {
   }
   exportAudit() {
     return call("export_audit", {});
+  }
+  saveHotkeys(hotkeys: Partial<Record<HotkeyAction, string>>) {
+    return call("save_hotkeys", { hotkeys });
+  }
+  onHotkey(cb: (action: HotkeyAction) => void) {
+    return listen<HotkeyAction>(EVENTS.hotkey, (event) => cb(event.payload));
+  }
+  lookForUpdate() {
+    return call("look_for_update", {});
+  }
+  installUpdate() {
+    return call("install_update", {});
+  }
+  diagnostics() {
+    return call("diagnostics", {});
+  }
+  saveDesktopSettings(desktop: DesktopSettings) {
+    return call("save_desktop_settings", { desktop });
   }
   saveTakeoverSettings(settings: TakeoverSettings) {
     return call("save_takeover_settings", { settings });
