@@ -164,7 +164,10 @@ fn spawn_state(desk: Desk, choice: StateChoice) {
 fn follow<R: Runtime>(app: AppHandle<R>, desk: Desk, items: TrayMenu<R>) {
     let mut rx = desk.subscribe();
     tauri::async_runtime::spawn(async move {
+        // The snapshot changes with every poll; the tray (main-thread calls, an icon file
+        // written) only when what it shows changes.
         let mut shown: Option<([u8; 3], String)> = None;
+        let mut enabled: Option<(bool, bool, bool)> = None;
         while rx.changed().await.is_ok() {
             let snap = rx.borrow_and_update().clone();
             let now = (tone(&snap), tooltip(&snap));
@@ -175,11 +178,18 @@ fn follow<R: Runtime>(app: AppHandle<R>, desk: Desk, items: TrayMenu<R>) {
                 }
                 shown = Some(now);
             }
-            let signed_in = snap.session.phase == SessionPhase::SignedIn;
             let can = snap.session.can_change_state;
-            let _ = items.ready.set_enabled(can && snap.session.agent_state != AgentState::Ready);
-            let _ = items.not_ready.set_enabled(can && snap.session.agent_state != AgentState::NotReady);
-            let _ = items.sign_out.set_enabled(signed_in);
+            let now = (
+                can && snap.session.agent_state != AgentState::Ready,
+                can && snap.session.agent_state != AgentState::NotReady,
+                snap.session.phase == SessionPhase::SignedIn,
+            );
+            if enabled != Some(now) {
+                let _ = items.ready.set_enabled(now.0);
+                let _ = items.not_ready.set_enabled(now.1);
+                let _ = items.sign_out.set_enabled(now.2);
+                enabled = Some(now);
+            }
         }
     });
 }

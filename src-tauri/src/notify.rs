@@ -1,8 +1,8 @@
 //! Desktop notifications, so an agent looking at another window sees what the desk needs them
 //! for: a caller the PBX's IVR announced (Call Interactive screen pop), an incoming call (its
-//! number), and a session the gateway ended (with the reason). Clicking a notification on Linux
-//! and Windows brings the window forward where the system does so for the app's notifications;
-//! the plugin reports no click on desktop, so the app shows itself for a ringing call too.
+//! number), and a session the gateway ended (with the reason). The notification plugin reports no
+//! click on the desktop, so a click cannot focus the call card; the tray icon (a click) and a
+//! second launch do. The window is not raised by itself: the agent may be typing elsewhere.
 
 use sidekick_desk::interactive::IvrPop;
 use sidekick_desk::{CallState, CallView, Desk, Health};
@@ -31,8 +31,7 @@ pub fn screen_pops<R: Runtime>(app: tauri::AppHandle<R>, desk: &Desk) {
     });
 }
 
-/// Shows a notification for each new ringing call and each session loss, and brings the window
-/// forward for a ringing call.
+/// Shows a notification for each new ringing call and each session loss.
 pub fn calls_and_sessions<R: Runtime>(app: tauri::AppHandle<R>, desk: &Desk) {
     if app.try_state::<tauri_plugin_notification::Notification<R>>().is_none() {
         return;
@@ -47,7 +46,6 @@ pub fn calls_and_sessions<R: Runtime>(app: tauri::AppHandle<R>, desk: &Desk) {
                 if last_call.as_deref() != Some(call.call_id.as_str()) {
                     last_call = Some(call.call_id.clone());
                     shown.push(call_text(call));
-                    crate::desktop::focus_main(&app);
                 }
             }
             let lost = snap.session.health == Health::Lost;
