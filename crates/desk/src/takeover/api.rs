@@ -24,7 +24,7 @@ impl Desk {
         let stored = self.stored_settings();
         let (_, _, demo) = self.effective_takeover(&stored.takeover);
         TakeoverView {
-            allowed: stored.role == Role::Supervisor || stored.takeover.agents_allowed,
+            allowed: allowed(&stored),
             token_saved: self.inner.secrets.get(TOKEN_ACCOUNT).ok().flatten().is_some(),
             settings: stored.takeover,
             demo,
@@ -83,7 +83,7 @@ impl Desk {
             c.take();
         }
         let stored = self.stored_settings();
-        let allowed = stored.role == Role::Supervisor || stored.takeover.agents_allowed;
+        let allowed = allowed(&stored);
         let (url, token, demo) = self.effective_takeover(&stored.takeover);
         let started = match (allowed, url, token) {
             (true, Some(url), Some(token)) => {
@@ -198,6 +198,11 @@ impl Desk {
         };
         self.export_audit_line(action, None, &format!("IVR session {ivrid}"), &outcome);
     }
+}
+
+/// Whether this user may take callers over: a supervisor, or an agent the administrator allows.
+fn allowed(stored: &crate::settings::StoredSettings) -> bool {
+    stored.role == Role::Supervisor || stored.takeover.agents_allowed
 }
 
 /// Republishes the panel on every event and status change, while the desk lives.
