@@ -2,6 +2,7 @@
 # Installs what building, running and testing Sidekick need on Debian 12 (bookworm), and nothing
 # that is already there. Idempotent; sourced by scripts/demo.sh and scripts/test.sh.
 #   SETUP_E2E=1  also installs the end-to-end test tools (Xvfb, WebKitWebDriver, tauri-driver).
+#   SETUP_BENCH=1 also installs Chromium (scripts/bench.sh compares with it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -13,7 +14,11 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # libayatana-appindicator3-dev: the tray icon (the app loads the library at start-up).
 PKGS=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev build-essential pkg-config libssl-dev curl file)
 if [ "${SETUP_E2E:-0}" = 1 ]; then
-  PKGS+=(xvfb xauth xdotool libxml2-utils webkit2gtk-driver dbus-daemon gnome-keyring)
+  PKGS+=(xvfb xauth xdotool libxml2-utils webkit2gtk-driver dbus-daemon gnome-keyring dunst)
+fi
+# SETUP_BENCH=1 (scripts/bench.sh): Debian's Chromium, the browser panel the memory is compared with.
+if [ "${SETUP_BENCH:-0}" = 1 ]; then
+  PKGS+=(chromium)
 fi
 missing=()
 for p in "${PKGS[@]}"; do

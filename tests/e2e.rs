@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{App, Sim};
+use e2e::{App, Notifications, Sim};
 use serde_json::json;
 
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -651,6 +651,9 @@ async fn a_supervisor_takes_an_ivr_caller_over_plays_collects_digits_and_transfe
     let diagnostics = app.wait_prop_filled("[data-testid=diagnostics]", "value", PATIENCE).await;
     assert!(diagnostics.contains("Era token saved"), "{diagnostics}");
     assert!(!diagnostics.contains("sim-era-token-0123"), "the token is in the diagnostics: {diagnostics}");
+    // The start-up wiring ran: the tray icon exists and the window options were applied.
+    assert!(diagnostics.contains("tray icon: in place"), "{diagnostics}");
+    assert!(diagnostics.contains("window: normal"), "{diagnostics}");
     app.click("#close-settings").await;
 
     let offered = sim.era_post("offers", json!({"key": "e2e-key", "params": "{\"menu\":\"billing\",\"caller\":\"+74951234567\"}", "state": "dialog"})).await;
@@ -771,4 +774,50 @@ async fn a_hotkey_another_application_holds_is_reported() {
     second.shot("settings-hotkey-held").await;
     second.close().await;
     first.close().await;
+}
+
+/// A click on an incoming call's notification (dunst's default action, as a mouse click runs it)
+/// closes the panel the agent had open and puts the cursor in the call's notes.
+#[tokio::test]
+async fn clicking_the_call_notification_brings_the_call_card_forward() {
+    let notifications = Notifications::start().await;
+    let sim = Sim::start(&["298:pw-298"]).await;
+    let app = App::launch(&[]).await;
+    sign_in(&app, &sim.gateway_url, "298", "pw-298", "40045").await;
+    app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
+    // Settings open (the call-data key saved there, so the call has a notes editor) when the call comes.
+    app.click("#open-settings").await;
+    app.fill("#call-data-key", "5e1dc0ffee00112233445566778899aa").await;
+    app.click("#save-call-data-key").await;
+    app.wait_attr("[data-testid=settings-call-data-key]", "data-saved", "true", PATIENCE).await;
+
+    sim.play_call(298, json!({"caller": "+7 495 333-44-55", "called": "40045", "callId": "notify-e2e", "ringMs": 300, "talkMs": 600000})).await;
+    let deadline = Instant::now() + PATIENCE;
+    while notifications.displayed().await == 0 {
+        assert!(Instant::now() < deadline, "no notification for the ringing call");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(app.client.find(fantoccini::Locator::Css("#close-settings")).await.is_ok(), "settings stay open until the click");
+    notifications.click_newest().await;
+    let deadline = Instant::now() + PATIENCE;
+    while app.client.find(fantoccini::Locator::Css("#close-settings")).await.is_ok() {
+        if Instant::now() > deadline {
+            let (log, _) = app.close_and_collect().await;
+            let clicks: Vec<_> = log.lines().filter(|l| l.contains("notification")).collect();
+            panic!("the settings panel stayed open after the click; the app's log: {clicks:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.wait_attr("[data-testid=call-card]", "data-call-id", "notify-e2e", PATIENCE).await;
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let focused = app.client.execute("return document.activeElement && document.activeElement.id", vec![]).await.expect("script");
+        if focused == json!("note-text") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the notes editor did not get the cursor: {focused}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(app.client.find(fantoccini::Locator::Css("#close-settings")).await.is_err(), "the settings panel was closed");
+    app.shot("notification-clicked").await;
 }

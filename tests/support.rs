@@ -21,6 +21,10 @@ pub fn root() -> PathBuf {
 }
 
 fn bin(name: &str) -> PathBuf {
+    // The benchmark runs the release simulator.
+    if let Some(p) = std::env::var_os("SIDEKICK_SIM_BIN").filter(|_| name == "sidekick-sim") {
+        return PathBuf::from(p);
+    }
     let dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"));
     let p = dir.join("debug").join(name);
     assert!(p.exists(), "{} is missing: run `cargo build -p sidekick -p sidekick-sim` first", p.display());
@@ -72,6 +76,46 @@ impl Drop for Proc {
             }
         }
         let _ = self.0.start_kill();
+    }
+}
+
+/// A desktop notification service on the test's D-Bus session and X display (dunst), which a
+/// test can ask what it shows and click as a person would (`dunstctl`).
+pub struct Notifications {
+    _daemon: Proc,
+}
+
+impl Notifications {
+    /// Starts dunst and waits until it answers.
+    pub async fn start() -> Notifications {
+        let child = Command::new("dunst")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("dunst on PATH (scripts/setup.sh installs it with SETUP_E2E=1)");
+        let service = Notifications { _daemon: Proc(child) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Self::dunstctl(&["count", "displayed"]).await.is_none() {
+            assert!(Instant::now() < deadline, "dunst did not answer on D-Bus within 10 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        service
+    }
+
+    async fn dunstctl(args: &[&str]) -> Option<String> {
+        let out = Command::new("dunstctl").args(args).output().await.ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    /// How many notifications are on screen.
+    pub async fn displayed(&self) -> usize {
+        Self::dunstctl(&["count", "displayed"]).await.and_then(|n| n.parse().ok()).unwrap_or(0)
+    }
+
+    /// Clicks the newest notification (its default action).
+    pub async fn click_newest(&self) {
+        assert!(Self::dunstctl(&["action", "0"]).await.is_some(), "dunstctl action failed");
     }
 }
 
@@ -323,7 +367,8 @@ impl App {
         Self::launch_full(&[], &[], Some(settings)).await
     }
 
-    async fn launch_full(args: &[&str], env: &[(&str, &str)], settings: Option<serde_json::Value>) -> App {
+    /// Launches the app with `args`, extra environment variables and `settings` already saved.
+    pub async fn launch_full(args: &[&str], env: &[(&str, &str)], settings: Option<serde_json::Value>) -> App {
         // WebKitWebDriver waits forever for a browser that died at start-up (seen once under
         // Xvfb: GTK could not open the display), so a session that does not open in time is
         // abandoned — its app log printed — and the launch tried once more.
@@ -514,8 +559,24 @@ impl App {
             .client
             .execute_async("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))", vec![])
             .await;
-        if let Ok(png) = self.client.screenshot().await {
-            let _ = std::fs::write(shots_dir().join(format!("{name}.png")), png);
+        // Without accelerated compositing (the app's default on Linux) WebKit takes the picture
+        // at its next paint, and a page where nothing changes never paints: a one-pixel,
+        // near-transparent mark is put in a corner just after the request (and taken away).
+        let _ = self
+            .client
+            .execute(
+                "setTimeout(() => { const d = document.createElement('div'); \
+                 d.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;background:rgba(0,0,0,0.02);pointer-events:none'; \
+                 document.body.appendChild(d); setTimeout(() => d.remove(), 500); }, 100)",
+                vec![],
+            )
+            .await;
+        match tokio::time::timeout(Duration::from_secs(15), self.client.screenshot()).await {
+            Ok(Ok(png)) => {
+                let _ = std::fs::write(shots_dir().join(format!("{name}.png")), png);
+            }
+            Ok(Err(e)) => eprintln!("screenshot {name} failed: {e}"),
+            Err(_) => eprintln!("screenshot {name} timed out"),
         }
     }
 

@@ -60,6 +60,7 @@ pub fn commands() -> Vec<CommandSig> {
         sig("set_language", vec![("language", Language::name())], SettingsView::name(), true),
         sig("forget_password", vec![], SettingsView::name(), true),
         sig("diagnostics", vec![], "string".into(), true),
+        sig("window_shown", vec![], "null".into(), false),
         sig("look_for_update", vec![], SettingsView::name(), true),
         sig("install_update", vec![], "null".into(), true),
         sig("save_desktop_settings", vec![("desktop", DesktopSettings::name())], SettingsView::name(), true),

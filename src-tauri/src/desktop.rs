@@ -10,7 +10,7 @@ use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime, WindowEvent};
 
-const TRAY_ID: &str = "main";
+pub(crate) const TRAY_ID: &str = "main";
 const ICON_SIZE: u32 = 32;
 
 /// Shows the main window and gives it the focus (the tray's Show, a second launch, a notification).

@@ -13,6 +13,8 @@
 pub mod bindings;
 mod commands;
 mod desktop;
+mod startup;
+mod webkit;
 pub mod error;
 pub mod events;
 mod hotkeys;
@@ -80,6 +82,8 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
 
 /// The app's entry point.
 pub fn run() {
+    startup::begin();
+    webkit::lean_environment();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SIDEKICK_LOG").unwrap_or_else(|_| "info".into()),
@@ -115,18 +119,25 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    if let Some(desk) = app.try_state::<Desk>().map(|d| d.inner().clone()) {
-        if let Err(e) = desktop::tray(app.handle(), &desk) {
-            tracing::warn!("no tray icon: {e}");
-        }
-        desktop::apply(app.handle(), desk.settings().desktop);
-        updates::watch(app.handle(), &desk);
-    }
     app.run(|handle, event| {
-        if let (tauri::RunEvent::Exit, Some(desk)) = (&event, handle.try_state::<Desk>()) {
+        let Some(desk) = handle.try_state::<Desk>().map(|d| d.inner().clone()) else { return };
+        match event {
+            // The setup (which puts the desk in place) runs when the event loop starts, just
+            // before this event: the tray, the window options and the update checks go here.
+            tauri::RunEvent::Ready => {
+                webkit::lean_webview(handle);
+                match desktop::tray(handle, &desk) {
+                    Ok(()) => tracing::info!("tray icon in place"),
+                    Err(e) => tracing::warn!("no tray icon: {e}"),
+                }
+                desktop::apply(handle, desk.settings().desktop);
+                updates::watch(handle, &desk);
+            }
             // Sign out as the app quits, so the agent is not left "ready" with nobody there.
-            let desk = desk.inner().clone();
-            tauri::async_runtime::block_on(desk.sign_out_on_quit(QUIT_SIGN_OUT_LIMIT));
+            tauri::RunEvent::Exit => {
+                tauri::async_runtime::block_on(desk.sign_out_on_quit(QUIT_SIGN_OUT_LIMIT));
+            }
+            _ => {}
         }
     });
 }

@@ -1,12 +1,15 @@
 //! Desktop notifications, so an agent looking at another window sees what the desk needs them
 //! for: a caller the PBX's IVR announced (Call Interactive screen pop), an incoming call (its
-//! number), and a session the gateway ended (with the reason). The notification plugin reports no
-//! click on the desktop, so a click cannot focus the call card; the tray icon (a click) and a
-//! second launch do. The window is not raised by itself: the agent may be typing elsewhere.
+//! number), and a session the gateway ended (with the reason). On Linux a click on one (its
+//! default action) brings the window forward with the call card and the cursor in its notes; the
+//! notification plugin reports no clicks, so these go to the desktop's notification service
+//! directly. Elsewhere the tray icon and a second launch bring the window forward. The window is
+//! not raised by itself: the agent may be typing elsewhere.
 
 use sidekick_desk::interactive::IvrPop;
 use sidekick_desk::{CallState, CallView, Desk, Health};
-use tauri::{Manager, Runtime};
+use tauri::{Emitter, Manager, Runtime};
+#[cfg(not(target_os = "linux"))]
 use tauri_plugin_notification::NotificationExt;
 
 /// Shows a notification for each new screen pop, when the app has the notification plugin (the
@@ -65,12 +68,66 @@ pub fn calls_and_sessions<R: Runtime>(app: tauri::AppHandle<R>, desk: &Desk) {
 /// D-Bus, and may first have to be started (seconds), which must not hold up the desk.
 async fn show<R: Runtime>(app: &tauri::AppHandle<R>, title: String, body: String) {
     let app = app.clone();
-    let shown = tauri::async_runtime::spawn_blocking(move || app.notification().builder().title(title).body(body).show()).await;
+    let shown = tauri::async_runtime::spawn_blocking(move || show_now(&app, &title, &body)).await;
     match shown {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::info!("a notification could not be shown: {e}"),
         Err(e) => tracing::info!("a notification could not be shown: {e}"),
     }
+}
+
+/// How long a notification stays clickable (the service closes it then, which ends the wait).
+#[cfg(target_os = "linux")]
+const CLICKABLE_FOR_MS: u32 = 60_000;
+/// At most this many notifications wait for a click at once (a service that never closes them
+/// must not pile up threads over a shift); later ones are shown without the click.
+#[cfg(target_os = "linux")]
+const MAX_WAITING: usize = 8;
+
+/// Linux: straight to the notification service, with a default action; a thread waits for the
+/// click (or the close) and brings the call card forward.
+#[cfg(target_os = "linux")]
+fn show_now<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &str) -> Result<(), String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static WAITING: AtomicUsize = AtomicUsize::new(0);
+    let mut note = notify_rust::Notification::new();
+    note.appname("Sidekick").summary(title).body(body).timeout(notify_rust::Timeout::Milliseconds(CLICKABLE_FOR_MS));
+    let clickable = WAITING.fetch_add(1, Ordering::SeqCst) < MAX_WAITING;
+    if clickable {
+        note.action("default", "Show the call");
+    }
+    let handle = match note.show() {
+        Ok(h) => h,
+        Err(e) => {
+            WAITING.fetch_sub(1, Ordering::SeqCst);
+            return Err(e.to_string());
+        }
+    };
+    if !clickable {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        return Ok(());
+    }
+    let app = app.clone();
+    let waiter = std::thread::Builder::new().name("notification-click".into()).spawn(move || {
+        handle.wait_for_action(|action| {
+            if action == "default" {
+                tracing::info!("notification clicked: the call card comes forward");
+                crate::desktop::focus_main(&app);
+                let _ = app.emit(crate::hotkeys::HOTKEY_EVENT, sidekick_desk::hotkeys::HotkeyAction::FocusNotes);
+            }
+        });
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+    });
+    if waiter.is_err() {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+    }
+    Ok(())
+}
+
+/// Elsewhere: the notification plugin (no clicks reported).
+#[cfg(not(target_os = "linux"))]
+fn show_now<R: Runtime>(app: &tauri::AppHandle<R>, title: &str, body: &str) -> Result<(), String> {
+    app.notification().builder().title(title).body(body).show().map_err(|e| e.to_string())
 }
 
 /// An incoming call's notification: the caller's number (as on the card; not logged).

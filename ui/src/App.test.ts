@@ -257,8 +257,22 @@ describe("signed in", () => {
     expect(screen.getByTestId("no-call").textContent).toContain("Waiting for calls");
   });
 
-  it("shows a ringing call, then follows it when the desk says it is answered", async () => {
+  it("tells the backend once, after the first screen is drawn with the desk's state", async () => {
     const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, ringing) }));
+    const shown = () => backend.calls.filter((c) => c.method === "windowShown").length;
+    await screen.findByTestId("call-card");
+    await waitFor(() => expect(shown()).toBe(1));
+    const first = backend.calls.findIndex((c) => c.method === "windowShown");
+    expect(backend.calls.slice(0, first).map((c) => c.method), "after the snapshot and the settings").toEqual(
+      expect.arrayContaining(["snapshot", "settings"]),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(shown(), "only once").toBe(1);
+  });
+
+  it("shows a ringing call, then follows it when the desk says it is answered", async () => {
+    // Rung 3 s ago now (the fixture's times are from when the file loaded).
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, { ...ringing, offeredAtMs: Date.now() - 3_000 }) }));
     const card = await screen.findByTestId("call-card");
     expect(card.dataset.state).toBe("ringing");
     expect(screen.getByTestId("call-caller").textContent).toBe("+74951234567");
@@ -565,6 +579,16 @@ describe("agent state picker", () => {
 });
 
 describe("notes", () => {
+  it("the focus-notes hotkey (or a click on the call's notification) closes a panel and puts the cursor in the notes", async () => {
+    const backend = renderWith(new FakeBackend({ snapshot: desk(demoAgent, { ...ringing, state: "talking", answeredAtMs: Date.now() }) }));
+    await screen.findByTestId("call-card");
+    await fireEvent.click(document.querySelector("#open-settings") as HTMLButtonElement);
+    expect(document.querySelector("#close-settings")).not.toBeNull();
+    backend.pressHotkey("focusNotes");
+    await waitFor(() => expect(document.activeElement?.id).toBe("note-text"));
+    expect(document.querySelector("#close-settings"), "the settings panel is closed").toBeNull();
+  });
+
   const talking = { ...ringing, state: "talking" as const, answeredAtMs: Date.now(), actions: callActions("talking", "inbound") };
   const area = () => document.querySelector<HTMLTextAreaElement>("#note-text") as HTMLTextAreaElement;
   const attach = () => document.querySelector<HTMLButtonElement>("#note-attach") as HTMLButtonElement;
@@ -654,9 +678,11 @@ describe("notes", () => {
 });
 
 describe("call history", () => {
-  const ended = { ...ringing, state: "ended" as const, answeredAtMs: Date.now() - 65_000, endedAtMs: Date.now(), endedBy: "customer" as const };
+  /** A call answered 65 s ago that has just ended (times taken when the test runs). */
+  const endedNow = () => ({ ...ringing, state: "ended" as const, answeredAtMs: Date.now() - 65_000, endedAtMs: Date.now(), endedBy: "customer" as const });
 
   it("opens from the status bar, lists calls newest first, and shows a call's notes when expanded", async () => {
+    const ended = endedNow();
     const backend = new FakeBackend({ snapshot: desk({ ...demoAgent, agentState: "busy" }, { ...ended, state: "talking", endedAtMs: null, endedBy: null }) });
     renderWith(backend);
     await screen.findByTestId("call-card");

@@ -3,7 +3,9 @@ import App from "./App.svelte";
 import "./app.css";
 import { createBackend } from "./lib/backend";
 
-mount(App, {
-  target: document.getElementById("app") ?? document.body,
-  props: { backend: createBackend() },
-});
+void createBackend().then((backend) =>
+  mount(App, {
+    target: document.getElementById("app") ?? document.body,
+    props: { backend },
+  }),
+);

@@ -24,6 +24,20 @@ use crate::settings::{SettingsStore, StoredSettings};
 
 /// Pause between an answered poll and the next one (vendor guide: 200–500 ms).
 const REPOLL_DELAY: Duration = Duration::from_millis(200);
+
+/// The pause between polls: [`REPOLL_DELAY`], unless `SIDEKICK_POLL_PAUSE_MS` says otherwise (at
+/// most 500). Only the benchmarks set it: with one event per poll, the vendor's pause makes a call
+/// of ten events take two seconds to arrive, which bounds how fast a simulated shift can go, and
+/// setting it to 0 shows how much of a latency is the app's own.
+fn repoll_delay() -> Duration {
+    static DELAY: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *DELAY.get_or_init(|| {
+        std::env::var("SIDEKICK_POLL_PAUSE_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(REPOLL_DELAY, |ms| Duration::from_millis(ms.min(500)))
+    })
+}
 /// Backoff after failed polls: doubles from the first value up to the cap. The cap keeps the gap
 /// between polls far below the gateway's 2-minute sign-out rule.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
@@ -927,7 +941,7 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                     // Notes held back by the outage go now, not at the end of a backoff.
                     desk.inner.notes.wake.notify_one();
                 }
-                tokio::time::sleep(REPOLL_DELAY).await;
+                tokio::time::sleep(repoll_delay()).await;
             }
             Err(e) if e.retry_kind() == RetryKind::SignInAgain => {
                 let cause = e.retcode().map(str::to_owned).unwrap_or_else(|| e.to_string());

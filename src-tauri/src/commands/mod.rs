@@ -27,6 +27,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         settings::save_desktop_settings,
         settings::save_hotkeys,
         settings::diagnostics,
+        settings::window_shown,
         settings::look_for_update,
         settings::install_update,
         notes::attach_note,

@@ -73,12 +73,29 @@ pub async fn diagnostics<R: tauri::Runtime>(app: tauri::AppHandle<R>, desk: Stat
         ("system", format!("{} {}", std::env::consts::OS, std::env::consts::ARCH)),
         ("config dir", dir(app.path().app_config_dir())),
         ("data dir", dir(app.path().app_data_dir())),
+        ("start-up", crate::startup::summary()),
+        ("tray icon", if app.tray_by_id(crate::desktop::TRAY_ID).is_some() { "in place" } else { "none" }.to_owned()),
+        (
+            "window",
+            match app.get_webview_window("main").map(|w| w.is_always_on_top()) {
+                Some(Ok(true)) => "always on top",
+                Some(Ok(false)) => "normal",
+                _ => "unknown",
+            }
+            .to_owned(),
+        ),
     ];
     blocking(&desk, move |d| {
         let refs: Vec<(&str, String)> = about.iter().map(|(k, v)| (*k, v.clone())).collect();
         Ok(d.diagnostics(&refs))
     })
     .await
+}
+
+/// The UI has drawn its first screen: the start-up time is kept (the first call only) and logged.
+#[tauri::command]
+pub fn window_shown() {
+    crate::startup::shown();
 }
 
 /// Looks for an update now (Settings → Updates → Look now).

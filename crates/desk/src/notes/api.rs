@@ -30,6 +30,9 @@ pub struct HistoryCall {
     /// When it ended.
     #[ts(type = "number | null")]
     pub ended_at_ms: Option<i64>,
+    /// Whether it is the call on the card now. A call with no end that is not live ended unseen
+    /// (Sidekick was closed or the session was lost before its end came).
+    pub live: bool,
     /// Its notes, decrypted, in the order they were typed.
     pub notes: Vec<NoteView>,
 }
@@ -112,6 +115,7 @@ impl Desk {
         let notes = &self.inner.notes;
         let key = notes.key();
         let calls = notes.with_store(|s| s.recent_calls())?;
+        let live = self.snapshot().call.filter(|c| c.ended_at_ms.is_none()).map(|c| c.call_id);
         calls
             .into_iter()
             .filter(|c| keep(c))
@@ -119,6 +123,7 @@ impl Desk {
             .map(|c| {
                 let stored = notes.with_store(|s| s.notes_of(&c.call_id))?;
                 Ok(HistoryCall {
+                    live: c.ended_ms.is_none() && live.as_deref() == Some(c.call_id.as_str()),
                     notes: stored.iter().map(|n| note_view(n, key.as_deref())).collect(),
                     call_id: c.call_id,
                     caller: c.caller,

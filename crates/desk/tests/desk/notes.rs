@@ -130,6 +130,8 @@ async fn a_note_typed_after_the_call_is_kept_but_not_attached() {
     desk.attach_note("1-short", "Forgot: wants it by email".into()).await.unwrap();
     let history = desk.call_history().unwrap();
     let short = history.iter().find(|c| c.call_id == "1-short").unwrap();
+    assert!(!short.live, "an ended call is not live");
+    assert!(history.iter().find(|c| c.call_id == "1-next").is_some_and(|c| c.live && c.ended_at_ms.is_none()), "the call on the card is");
     assert_eq!(short.notes.iter().map(|n| (n.text.as_str(), n.delivery)).collect::<Vec<_>>(), [
         ("Callback tomorrow", Delivery::NotAttached),
         ("Forgot: wants it by email", Delivery::NotAttached)

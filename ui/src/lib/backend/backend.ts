@@ -196,6 +196,8 @@ export interface Backend {
   installUpdate(): Promise<null>;
   /** A diagnostics text for a support ticket: versions, folders, state, settings; no secrets. */
   diagnostics(): Promise<string>;
+  /** Tells the backend the first screen is drawn (it keeps the start-up time; only the first counts). */
+  windowShown(): Promise<void>;
   /** Saves the tray, window and start-up settings; the shell applies them at once. */
   saveDesktopSettings(desktop: DesktopSettings): Promise<SettingsView>;
   /**

@@ -912,7 +912,7 @@ export class FakeBackend implements Backend {
   /** The notes of every call, by call id, in the order they were typed. */
   readonly #notes = new Map<string, NoteView[]>();
   /** Every call that reached the card (without its notes, which `#notes` holds). */
-  readonly #history = new Map<string, Omit<HistoryCall, "notes">>();
+  readonly #history = new Map<string, Omit<HistoryCall, "notes" | "live">>();
   /** Why notes cannot be attached in this session (no call-data key), or `null`. */
   #unavailable: string | null;
   /** The id of the newest note: ids follow the order notes were typed in. */
@@ -1234,12 +1234,16 @@ export class FakeBackend implements Backend {
   }
 
   /** The calls `keep` keeps, newest first, at most `limit`, with their notes. */
-  #historyWhere(keep: (call: Omit<HistoryCall, "notes">) => boolean, limit: number): HistoryCall[] {
+  #historyWhere(keep: (call: Omit<HistoryCall, "notes" | "live">) => boolean, limit: number): HistoryCall[] {
     return [...this.#history.values()]
       .filter(keep)
       .sort((a, b) => b.offeredAtMs - a.offeredAtMs)
       .slice(0, limit)
-      .map((c) => ({ ...c, notes: [...(this.#notes.get(c.callId) ?? [])] }));
+      .map((c) => ({
+        ...c,
+        live: c.endedAtMs === null && this.current.call?.callId === c.callId && this.current.call.endedAtMs === null,
+        notes: [...(this.#notes.get(c.callId) ?? [])],
+      }));
   }
 
   /**
@@ -1688,6 +1692,10 @@ export class FakeBackend implements Backend {
       if (this.currentSettings.update.state !== "available") throw refusal("There is no update to install");
       return null;
     });
+  }
+
+  windowShown(): Promise<void> {
+    return this.#invoke("windowShown", [], () => undefined);
   }
 
   diagnostics(): Promise<string> {

@@ -192,6 +192,11 @@ answeredAtMs: number | null,
  */
 endedAtMs: number | null, 
 /**
+ * Whether it is the call on the card now. A call with no end that is not live ended unseen
+ * (Sidekick was closed or the session was lost before its end came).
+ */
+live: boolean, 
+/**
  * Its notes, decrypted, in the order they were typed.
  */
 notes: Array<NoteView>, };
@@ -1260,6 +1265,7 @@ export interface Commands {
   set_language: { args: { language: Language }; result: SettingsView; fallible: true };
   forget_password: { args: Record<string, never>; result: SettingsView; fallible: true };
   diagnostics: { args: Record<string, never>; result: string; fallible: true };
+  window_shown: { args: Record<string, never>; result: null; fallible: false };
   look_for_update: { args: Record<string, never>; result: SettingsView; fallible: true };
   install_update: { args: Record<string, never>; result: null; fallible: true };
   save_desktop_settings: { args: { desktop: DesktopSettings }; result: SettingsView; fallible: true };

@@ -10,13 +10,13 @@ vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn() }));
 describe("createBackend", () => {
   afterEach(() => vi.useRealTimers());
 
-  it("uses Tauri inside the app's webview", () => {
-    expect(createBackend({ __TAURI_INTERNALS__: {} })).toBeInstanceOf(TauriBackend);
+  it("uses Tauri inside the app's webview", async () => {
+    expect(await createBackend({ __TAURI_INTERNALS__: {} })).toBeInstanceOf(TauriBackend);
   });
 
   it("falls back to the scripted fake in a plain browser, already playing a demo call", async () => {
     vi.useFakeTimers();
-    const backend = createBackend({});
+    const backend = await createBackend({});
     expect(backend).toBeInstanceOf(FakeBackend);
     const first = await backend.snapshot();
     expect(first.session.demo).toBe(true);
@@ -31,8 +31,8 @@ describe("createBackend", () => {
 
   it("lets the address make the fake refuse recordings, to show a failure in a browser", async () => {
     vi.useFakeTimers();
-    const plain = createBackend({ location: { search: "" } }) as FakeBackend;
-    const refusing = createBackend({ location: { search: "?refuse-recording" } }) as FakeBackend;
+    const plain = (await createBackend({ location: { search: "" } })) as FakeBackend;
+    const refusing = (await createBackend({ location: { search: "?refuse-recording" } })) as FakeBackend;
     expect(plain.refuseRecording).toBe(false);
     expect(refusing.refuseRecording).toBe(true);
     await plain.signOut();

@@ -165,6 +165,9 @@ export class TauriBackend implements Backend {
   diagnostics() {
     return call("diagnostics", {});
   }
+  async windowShown() {
+    await call("window_shown", {});
+  }
   saveDesktopSettings(desktop: DesktopSettings) {
     return call("save_desktop_settings", { desktop });
   }

@@ -1,5 +1,6 @@
 /** What the call card's timer shows. Display only: the desk owns the timestamps. */
-import type { CallView } from "../backend";
+import type { CallView, HistoryCall } from "../backend";
+import type { MessageKey } from "../i18n";
 
 /**
  * Milliseconds to show for `call` at `nowMs`: ring time while ringing, talk time (from the answer)
@@ -20,4 +21,14 @@ export function formatDuration(ms: number): string {
   const s = total % 60;
   const pad = (n: number) => String(n).padStart(2, "0");
   return h > 0 ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
+}
+
+/**
+ * What a past call's row says for its length: the talk time; or that it was not answered, is the
+ * call going on now, or ended while Sidekick was not watching (closed, or the session lost).
+ */
+export function historyLength(call: HistoryCall, t: (key: MessageKey) => string): string {
+  if (call.answeredAtMs !== null && call.endedAtMs !== null) return formatDuration(call.endedAtMs - call.answeredAtMs);
+  if (call.endedAtMs !== null) return t("history.unanswered");
+  return t(call.live ? "history.inProgress" : "history.endUnseen");
 }

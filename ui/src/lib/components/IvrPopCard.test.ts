@@ -19,6 +19,7 @@ const pastCalls: HistoryCall[] = [
     offeredAtMs: NOW - 3 * 3_600_000,
     answeredAtMs: NOW - 3 * 3_600_000 + 9_000,
     endedAtMs: NOW - 3 * 3_600_000 + 9_000 + 252_000,
+    live: false,
     notes: [
       { id: 1, author: 1001, atMs: NOW - 3 * 3_600_000, text: "Перенести доставку на пятницу", delivery: "confirmed", reason: null },
       { id: 2, author: 1001, atMs: NOW - 3 * 3_600_000, text: "SMS with the tracking link sent", delivery: "notAttached", reason: "Typed after the call ended" },
@@ -32,6 +33,19 @@ const pastCalls: HistoryCall[] = [
     offeredAtMs: NOW - 26 * 3_600_000,
     answeredAtMs: null,
     endedAtMs: NOW - 26 * 3_600_000 + 20_000,
+    live: false,
+    notes: [],
+  },
+  {
+    // Answered, and Sidekick was closed before its end came.
+    callId: "1732200000-0003",
+    caller: "+74952223344",
+    callee: "40044",
+    direction: "inbound",
+    offeredAtMs: NOW - 50 * 3_600_000,
+    answeredAtMs: NOW - 50 * 3_600_000 + 5_000,
+    endedAtMs: null,
+    live: false,
     notes: [],
   },
 ];
@@ -86,7 +100,7 @@ describe("the IVR pop card", () => {
     expect(screen.getAllByTestId("ivr-answer-action").map((a) => a.textContent)).toEqual(["SetVar lang = ru", "SimpleTransfer 40044"]);
 
     const rows = screen.getAllByTestId("ivr-past-call");
-    expect(rows.map((r) => r.dataset.callId)).toEqual(["1732200000-0001", "1732200000-0002"]);
+    expect(rows.map((r) => r.dataset.callId)).toEqual(["1732200000-0001", "1732200000-0002", "1732200000-0003"]);
     expect(rows[0]?.dataset.direction).toBe("inbound");
     expect(rows[0]?.textContent, "talk time of an answered call").toContain("04:12");
     expect(within(rows[0] as HTMLElement).getAllByTestId("ivr-past-note").map((n) => n.textContent)).toEqual([
@@ -96,6 +110,7 @@ describe("the IVR pop card", () => {
     expect(rows[1]?.dataset.direction).toBe("outbound");
     expect(rows[1]?.textContent).toContain("Not answered");
     expect(within(rows[1] as HTMLElement).queryAllByTestId("ivr-past-note")).toEqual([]);
+    expect(rows[2]?.textContent, "a call whose end never came is not 'in progress' days later").toContain("End not seen");
     expect(screen.queryByTestId("ivr-first-call")).toBeNull();
   });
 

@@ -135,6 +135,7 @@ export const en = {
   "history.emptyHint": "Calls you take on this computer appear here, with their notes.",
   "history.unanswered": "Not answered",
   "history.inProgress": "In progress",
+  "history.endUnseen": "End not seen",
   "history.talkTime": "Talk time",
   "history.notes.none": "No notes",
   "history.notes.one": "{n} note",

@@ -134,6 +134,7 @@ export const ru: Record<MessageKey, string> = {
   "history.emptyHint": "Здесь появятся звонки, принятые на этом компьютере, вместе с заметками.",
   "history.unanswered": "Без ответа",
   "history.inProgress": "Идёт",
+  "history.endUnseen": "Конец не получен",
   "history.talkTime": "Длительность разговора",
   "history.notes.none": "Без заметок",
   "history.notes.one": "Заметок: {n}",
