@@ -18,8 +18,8 @@ step "UI build"
 npm run build --silent
 
 step "release build: app, simulator, harness, the crates' benchmarks"
-cargo build --release -p sidekick -p sidekick-sim --bins
-cargo build --release -p e2e --bin sidekick-bench
+# One invocation, so both cores stay busy to the end (sidekick-bench is the e2e package's only binary).
+cargo build --release -p sidekick -p sidekick-sim -p e2e --bins
 BENCHES=(-p sidekick-calldata --bench seal_open -p sidekick-desk --bench outbox_drain
   -p sidekick-interactive --bench latency -p sidekick-aicc --bench bill_download)
 cargo bench --profile release --no-run "${BENCHES[@]}" 2>&1 | grep -v "^ *Executable" || true

@@ -20,7 +20,9 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
 const PATIENCE: Duration = Duration::from_secs(15);
-const AGENT: u32 = 501;
+/// The agents: the first app signs in as the first, the second (no poll pause) as the second, so
+/// the first one's session ending on the gateway is never in the way.
+const AGENTS: [u32; 2] = [501, 502];
 const PASSWORD: &str = "bench-pw-501";
 const KEY_HEX: &str = "00112233445566778899aabbccddeeff";
 
@@ -295,7 +297,7 @@ async fn chromium_panel(settle: Duration) -> Result<(Mem, String), String> {
 // ---------------------------------------------------------------------------------------------
 // The app under WebDriver, signed in to the simulator.
 
-async fn sign_in_on(sim: &Sim, env: &[(&str, &str)]) -> App {
+async fn sign_in_on(sim: &Sim, agent: u32, env: &[(&str, &str)]) -> App {
     let mut env = env.to_vec();
     env.push(("SIDEKICK_LOG", "info"));
     let app = App::launch_full(
@@ -320,7 +322,7 @@ async fn sign_in_on(sim: &Sim, env: &[(&str, &str)]) -> App {
     app.click("#close-settings").await;
     app.wait_attr("[data-testid=signin-form]", "data-testid", "signin-form", PATIENCE).await;
     app.fill("#gateway-url", &sim.gateway_url).await;
-    app.fill("#agent-id", &AGENT.to_string()).await;
+    app.fill("#agent-id", &agent.to_string()).await;
     app.fill("#password", PASSWORD).await;
     app.fill("#phone-number", "40501").await;
     app.click("#sign-in").await;
@@ -389,14 +391,14 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Rings the agent `events` times, one call after another: each call rings (the caller gives up
 /// after 40 ms), and the next comes once the page shows this one ended and `drain` has passed
 /// (the call's remaining events are read, so the next ring meets a waiting long poll).
-async fn event_to_screen(app: &App, sim: &Sim, events: usize, tag: &str, drain: Duration) -> Latency {
+async fn event_to_screen(app: &App, sim: &Sim, agent: u32, events: usize, tag: &str, drain: Duration) -> Latency {
     app.client.execute(OBSERVE, vec![]).await.expect("install the observer");
     let mut samples = Vec::new();
     let mut missing = 0;
     for i in 0..events {
         let id = format!("lat-{tag}-{i}");
         let t0 = epoch_ms();
-        sim.play_call(AGENT, json!({"caller": "+74950000000", "called": "40501", "callId": id, "ringMs": 40, "autoAnswer": false})).await;
+        sim.play_call(agent, json!({"caller": "+74950000000", "called": "40501", "callId": id, "ringMs": 40, "autoAnswer": false})).await;
         let deadline = Instant::now() + Duration::from_secs(10);
         let ended = format!("{id}:ended");
         let mut seen = Value::Null;
@@ -435,7 +437,7 @@ struct Soak {
     took: Duration,
 }
 
-async fn shift_soak(app: &App, sim: &Sim, pid: u32, calls: usize) -> Soak {
+async fn shift_soak(app: &App, sim: &Sim, agent: u32, pid: u32, calls: usize) -> Soak {
     app.client
         .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(Some(Duration::from_secs(60)), None, None))
         .await
@@ -445,7 +447,7 @@ async fn shift_soak(app: &App, sim: &Sim, pid: u32, calls: usize) -> Soak {
     let mut failed = Vec::new();
     for i in 1..=calls {
         let id = format!("soak-{i}");
-        sim.play_call(AGENT, json!({"caller": format!("+7495{:07}", i), "called": "40501", "callId": id, "ringMs": 20, "talkMs": 600000})).await;
+        sim.play_call(agent, json!({"caller": format!("+7495{:07}", i), "called": "40501", "callId": id, "ringMs": 20, "talkMs": 600000})).await;
         let text = format!("Call {i}: customer asked about order {}; callback agreed — перезвонить завтра", 4000 + i);
         match app.client.execute_async(WORK_CALL, vec![json!(id), json!(text)]).await {
             Ok(Value::Null) => {}
@@ -659,8 +661,8 @@ async fn main() {
 
     // Signed in to the simulator, under WebDriver, polling as the vendor says (a 200 ms pause
     // after each answer): idle CPU, then rings.
-    let sim = Sim::start(&[&format!("{AGENT}:{PASSWORD}")]).await;
-    let app = sign_in_on(&sim, &[]).await;
+    let sim = Sim::start(&[&format!("{}:{PASSWORD}", AGENTS[0]), &format!("{}:{PASSWORD}", AGENTS[1])]).await;
+    let app = sign_in_on(&sim, AGENTS[0], &[]).await;
     let pid = pid_of(&app_bin()).expect("the app's process");
     tokio::time::sleep(Duration::from_secs(5)).await;
     println!("idle CPU: {idle_secs} s signed in, no calls");
@@ -678,21 +680,26 @@ async fn main() {
     ));
     let vendor_events = env_num("BENCH_VENDOR_EVENTS", 60);
     println!("event → screen, vendor poll pause: {vendor_events} rings");
-    let vendor = event_to_screen(&app, &sim, vendor_events, "vendor", Duration::from_millis(1500)).await;
+    let vendor = event_to_screen(&app, &sim, AGENTS[0], vendor_events, "vendor", Duration::from_millis(1500)).await;
     println!("  {}", latency_figure(&vendor));
     rows.push(row("event → screen, polling as the vendor says (ring → call card in the DOM)", latency_figure(&vendor), "p95 ≤ 30 ms", Some(percentile(&vendor.samples, 95.0) <= 30.0 && vendor.missing == 0)));
     app.close().await;
+    // The next app must not be mistaken for this one while it quits.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Again with no pause between polls: what the app itself adds, and a shift that goes fast.
-    let app = sign_in_on(&sim, &[("SIDEKICK_POLL_PAUSE_MS", "0")]).await;
+    let app = sign_in_on(&sim, AGENTS[1], &[("SIDEKICK_POLL_PAUSE_MS", "0")]).await;
     let pid = pid_of(&app_bin()).expect("the app's process");
     println!("event → screen, no poll pause: {events} rings");
-    let lat = event_to_screen(&app, &sim, events, "fast", Duration::from_millis(60)).await;
+    let lat = event_to_screen(&app, &sim, AGENTS[1], events, "fast", Duration::from_millis(60)).await;
     println!("  {}", latency_figure(&lat));
     rows.push(row("event → screen, no pause between polls (the app's own part)", latency_figure(&lat), "p95 ≤ 30 ms", Some(percentile(&lat.samples, 95.0) <= 30.0 && lat.missing == 0)));
 
     println!("shift soak: {soak_calls} calls with a note and a recording each");
-    let soak = shift_soak(&app, &sim, pid, soak_calls).await;
+    let soak = shift_soak(&app, &sim, AGENTS[1], pid, soak_calls).await;
     app.close().await;
     let start = soak.marks[0].1.pss_kib as f64;
     let base = soak.marks.iter().find(|(n, _)| *n == 100).map(|(_, m)| m.pss_kib as f64).unwrap_or(start);
