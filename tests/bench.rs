@@ -316,7 +316,7 @@ async fn sign_in_on(sim: &Sim, agent: u32, env: &[(&str, &str)]) -> App {
     app.fill("#call-data-key", KEY_HEX).await;
     app.click("#save-call-data-key").await;
     app.wait_attr("[data-testid=settings-call-data-key]", "data-saved", "true", PATIENCE).await;
-    app.fill("#odfs-secret", "bench-odfs-secret").await;
+    app.fill("#odfs-secret", "odfs-secret").await;
     app.click("#save-odfs-secret").await;
     app.wait_attr("[data-testid=settings-odfs-secret]", "data-saved", "true", PATIENCE).await;
     app.click("#close-settings").await;
