@@ -136,10 +136,15 @@ fn clock_ticks_per_second() -> f64 {
 /// WebKitWebDriver rather than by us).
 fn pid_of(bin: &Path) -> Option<u32> {
     let want = std::fs::canonicalize(bin).ok()?;
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
-        let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
-        (std::fs::read_link(format!("/proc/{pid}/exe")).ok()? == want).then_some(pid)
-    })
+    // The newest one (start time, field 22): an earlier app may still be quitting.
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            (std::fs::read_link(format!("/proc/{pid}/exe")).ok()? == want).then_some(pid)
+        })
+        .max_by_key(|&pid| stat_fields(pid).and_then(|f| f.get(19).and_then(|v| v.parse::<u64>().ok())).unwrap_or(0))
 }
 
 /// Stops a process tree: SIGKILL to every member (the app's WebKit children would otherwise
@@ -684,10 +689,14 @@ async fn main() {
     println!("  {}", latency_figure(&vendor));
     rows.push(row("event → screen, polling as the vendor says (ring → call card in the DOM)", latency_figure(&vendor), "p95 ≤ 30 ms", Some(percentile(&vendor.samples, 95.0) <= 30.0 && vendor.missing == 0)));
     app.close().await;
-    // The next app must not be mistaken for this one while it quits.
+    // The next app must not be mistaken for this one, nor share the machine with it.
     let deadline = Instant::now() + Duration::from_secs(15);
     while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if Path::new(&format!("/proc/{pid}")).exists() {
+        println!("  the first app had not quit 15 s after its session closed: stopped");
+        kill_tree(pid).await;
     }
 
     // Again with no pause between polls: what the app itself adds, and a shift that goes fast.
