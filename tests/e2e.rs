@@ -106,47 +106,124 @@ async fn recovers_from_an_invalidated_guid_mid_call_without_the_agent() {
     app.close().await;
 }
 
-/// A whole session with Guid rotation every 500 ms, a forced recovery and a call: afterwards
-/// neither the password nor any Guid the gateway issued appears in the app's log output (at
-/// debug level) or in any file the app wrote.
+/// Records, in the page, every payload the backend sends into it (results, errors, events) as
+/// JSON text, through the UI's IPC tap.
+const IPC_TAP: &str = r#"
+window.__ipcSeen = [];
+window.__sidekickIpcTap = (kind, name, payload) => window.__ipcSeen.push(kind + ' ' + name + ' ' + JSON.stringify(payload));
+"#;
+
+/// The secret scan: a whole shift with every secret in use — the agent's password, the call-data
+/// key, the ODFS secret, the CC-FS SK and the Era token typed into Settings; Guid rotation every
+/// 500 ms, a forced recovery; a call with a note (confirmed by the gateway) and a recording
+/// (confirmed by ODFS). Afterwards none of the secrets, no Guid the gateway issued and no note text
+/// appears in the app's log output (at debug level, stdout and stderr, where a panic would be
+/// reported) or in any file it wrote (settings, SQLite stores, WebKit's caches); and no secret or
+/// Guid in any payload that crossed IPC into the page. (The note text does cross IPC: the notes
+/// panel shows it.)
 #[tokio::test]
-async fn secrets_never_reach_logs_or_disk() {
+async fn secrets_never_reach_logs_disk_or_the_page() {
     const PASSWORD: &str = "Sup3r-Secret-pw!";
-    let sim = Sim::start_with(&["294:Sup3r-Secret-pw!"], &["--guid-interval-ms", "500"]).await;
-    let app = App::launch(&[]).await;
+    const KEY_HEX: &str = "8f1e2d3c4b5a69788796a5b4c3d2e1f0";
+    const ODFS_SECRET: &str = "Odfs-S3cret-7781";
+    const CCFS_SK: &str = "Ccfs-Sk-Secret-5521";
+    const ERA_TOKEN: &str = "Era-Tok3n-Secret-9902";
+    const NOTE: &str = "Card ends 4242, call back at 18:00 — секретная заметка";
+    let sim = Sim::start_with(
+        &["294:Sup3r-Secret-pw!"],
+        &["--guid-interval-ms", "500", "--odfs-app-secret", ODFS_SECRET, "--ccfs-sk", CCFS_SK, "--era-token", ERA_TOKEN],
+    )
+    .await;
+    let app = App::launch_with_settings(json!({
+        "recordingPath": "odfs", "odfsUrl": sim.odfs_url, "odfsAppKey": "tenant-1", "odfsFlowAccessCode": "10086",
+        "role": "supervisor", "takeover": {"url": sim.era_url},
+        "export": {"ccfsUrl": sim.ccfs_url, "ak": "sim-ak", "tenantZone": "Europe/Moscow", "callbackListen": "127.0.0.1:0"},
+    }))
+    .await;
+    app.wait_prop_filled("#open-settings", "id", PATIENCE).await;
+    app.client.execute(IPC_TAP, vec![]).await.expect("install the IPC tap");
+    app.click("#open-settings").await;
+    for (field, button, value) in [
+        ("#call-data-key", "#save-call-data-key", KEY_HEX),
+        ("#odfs-secret", "#save-odfs-secret", ODFS_SECRET),
+        ("#ccfs-sk", "#save-ccfs-sk", CCFS_SK),
+        ("#era-token", "#save-era-token", ERA_TOKEN),
+    ] {
+        app.wait_prop_filled(field, "id", PATIENCE).await;
+        app.client
+            .execute(&format!("document.querySelector('{field}').scrollIntoView({{block: 'center'}})"), vec![])
+            .await
+            .expect("scroll to the field");
+        app.fill(field, value).await;
+        app.click(button).await;
+        app.wait_prop(field, "value", "", PATIENCE).await;
+    }
+    app.wait_attr("[data-testid=settings-call-data-key]", "data-saved", "true", PATIENCE).await;
+    app.wait_attr("[data-testid=settings-odfs-secret]", "data-saved", "true", PATIENCE).await;
+    app.wait_attr("[data-testid=export-receiver]", "data-state", "listening", PATIENCE).await;
+    app.wait_attr("[data-testid=takeover-link]", "data-state", "connected", PATIENCE).await;
+    app.click("#close-settings").await;
+
     sign_in(&app, &sim.gateway_url, "294", PASSWORD, "40041").await;
     app.wait_attr("[data-testid=status-state]", "data-state", "ready", PATIENCE).await;
-    // Talk long enough that a loaded machine (CI has 2 cores) cannot skip past "talking" between
-    // two looks at the card.
-    sim.play_call(294, json!({"caller": "+7 495 765-43-21", "called": "40041", "ringMs": 800, "talkMs": 5000})).await;
+    sim.play_call(294, json!({"caller": "+7 495 765-43-21", "called": "40041", "callId": "scan-1", "ringMs": 300, "talkMs": 600000})).await;
     app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
+    app.fill("#note-text", NOTE).await;
+    app.click("#note-attach").await;
+    app.wait_attr("[data-testid=note]", "data-delivery", "confirmed", PATIENCE).await;
+    app.click("#record-start").await;
+    app.wait_attr("[data-testid=recording]", "data-state", "recording", PATIENCE).await;
     sim.control(294, "invalidate-guid").await;
     app.wait_attr("[data-testid=notice]", "data-code", "sessionRestored", PATIENCE).await;
+    app.click("#call-hangup").await;
     app.wait_attr("[data-testid=call-card]", "data-state", "ended", PATIENCE).await;
     let guids = sim.issued_guids(294).await;
     assert!(guids.len() >= 4, "rotations and the forced sign-in issued several Guids: {}", guids.len());
     app.click("#sign-out").await;
     app.wait_attr("[data-testid=signin-form]", "data-testid", "signin-form", PATIENCE).await;
+    let ipc: Vec<String> = serde_json::from_value(app.client.execute("return window.__ipcSeen", vec![]).await.expect("read the tap")).expect("strings");
     let (log, files) = app.close_and_collect().await;
     assert!(log.contains("signed in again"), "the log was captured (at debug level), so the scan means something");
-    let mut needles: Vec<&str> = guids.iter().map(String::as_str).collect();
-    needles.push(PASSWORD);
+    assert!(ipc.iter().any(|p| p.contains("desk://snapshot") && p.contains("scan-1")), "the tap saw the call's snapshots, so the scan means something");
+    assert!(ipc.iter().any(|p| p.contains(NOTE)), "the tap saw the note the panel shows");
+    let sqlite = files.iter().filter(|(p, _)| p.extension().is_some_and(|e| e.to_string_lossy().starts_with("sqlite"))).count();
+    assert!(sqlite > 0, "the app's SQLite stores are among the files scanned: {:?}", files.iter().map(|(p, _)| p).collect::<Vec<_>>());
+
+    let mut secrets: Vec<(String, &str)> = vec![
+        ("password".into(), PASSWORD),
+        ("call-data key".into(), KEY_HEX),
+        ("ODFS secret".into(), ODFS_SECRET),
+        ("CC-FS SK".into(), CCFS_SK),
+        ("Era token".into(), ERA_TOKEN),
+    ];
+    secrets.extend(guids.iter().map(|g| ("a Guid".to_owned(), g.as_str())));
     let mut hits = Vec::new();
-    for n in &needles {
-        if log.contains(n) {
-            hits.push(format!("log contains {n:.8}…"));
+    let mut scan = |what: &str, needle: &str, in_ipc: bool| {
+        if log.contains(needle) {
+            hits.push(format!("the log contains {what}"));
         }
         for (path, bytes) in &files {
-            if bytes.windows(n.len()).any(|w| w == n.as_bytes()) {
-                hits.push(format!("{} contains {n:.8}…", path.display()));
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                hits.push(format!("{} contains {what}", path.display()));
             }
         }
+        if in_ipc {
+            for p in ipc.iter().filter(|p| p.contains(needle)) {
+                hits.push(format!("an IPC payload contains {what}: {:.60}…", p));
+            }
+        }
+    };
+    for (what, needle) in &secrets {
+        scan(what, needle, true);
     }
+    scan("the note text", NOTE, false);
     println!(
-        "secret scan: {} secrets × (log of {} bytes + {} files) → {} hits",
-        needles.len(),
+        "secret scan: {} secrets and Guids + 1 note text × (log of {} bytes + {} files, {} SQLite) + {} IPC payloads → {} hits",
+        secrets.len(),
         log.len(),
         files.len(),
+        sqlite,
+        ipc.len(),
         hits.len()
     );
     assert!(hits.is_empty(), "secrets leaked: {hits:?}");
@@ -188,6 +265,38 @@ async fn demo_mode_shows_a_call() {
     app.shot("demo-ringing").await;
     app.wait_attr("[data-testid=call-card]", "data-state", "talking", PATIENCE).await;
     app.shot("demo-talking").await;
+    app.close().await;
+}
+
+/// The webview lock-down, from inside the page: a script there may call Sidekick's commands and
+/// nothing else — not a plugin's command (a notification of its own, the updater), not the core
+/// window or app commands — and has no `eval`.
+#[tokio::test]
+async fn the_page_may_call_only_sidekicks_commands() {
+    let app = App::launch(&["--demo"]).await;
+    app.wait_attr("[data-testid=call-card]", "data-state", "ringing", PATIENCE).await;
+    let probe = r#"
+const [done] = arguments;
+const tryCall = (cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args || {}).then(() => 'allowed', (e) => 'refused: ' + String(e));
+(async () => {
+  const out = {};
+  for (const cmd of ['get_snapshot', 'plugin:notification|notify', 'plugin:updater|check', 'plugin:window|close', 'plugin:webview|internal_toggle_devtools', 'plugin:app|version', 'plugin:path|resolve_directory']) {
+    out[cmd] = await tryCall(cmd, cmd === 'plugin:notification|notify' ? { options: { title: 'x' } } : {});
+  }
+  try { out.eval = String(eval('1 + 1')); } catch (e) { out.eval = 'refused: ' + String(e); }
+  try { out.newFunction = String(new Function('return 2')()); } catch (e) { out.newFunction = 'refused: ' + String(e); }
+  done(out);
+})();
+"#;
+    let out = app.client.execute_async(probe, vec![]).await.expect("run the probe");
+    println!("lock-down probe: {out}");
+    assert_eq!(out["get_snapshot"], "allowed", "Sidekick's own command: {out}");
+    for cmd in ["plugin:notification|notify", "plugin:updater|check", "plugin:window|close", "plugin:webview|internal_toggle_devtools", "plugin:app|version", "plugin:path|resolve_directory"] {
+        let verdict = out[cmd].as_str().unwrap_or_default();
+        assert!(verdict.starts_with("refused") && verdict.contains("not allowed"), "{cmd} must be refused by the ACL: {verdict}");
+    }
+    assert!(out["eval"].as_str().unwrap_or_default().starts_with("refused"), "the CSP forbids eval: {out}");
+    assert!(out["newFunction"].as_str().unwrap_or_default().starts_with("refused"), "the CSP forbids new Function: {out}");
     app.close().await;
 }
 

@@ -71,10 +71,7 @@ pub(crate) fn transport_text(e: &reqwest::Error, who: &str) -> String {
     while let Some(c) = cause {
         let text = c.to_string();
         if text.contains("certificate") {
-            return format!(
-                "{who}'s certificate is not trusted ({text}); an administrator can add its CA \
-                 bundle or pin its certificate"
-            );
+            return certificate_text(&text, who);
         }
         cause = c.source();
     }
@@ -84,6 +81,27 @@ pub(crate) fn transport_text(e: &reqwest::Error, who: &str) -> String {
         format!("cannot connect to {who} (is the address right and the server up?)")
     } else {
         format!("the connection to {who} failed")
+    }
+}
+
+/// A sentence for a refused certificate, by what rustls found wrong with it.
+fn certificate_text(text: &str, who: &str) -> String {
+    if text.contains(crate::tls::PIN_MISMATCH) {
+        format!(
+            "{who} presented a certificate other than the pinned one, so the connection was refused \
+             (if the server's certificate was replaced, an administrator must update the pin)"
+        )
+    } else if text.contains("certificate expired") || text.contains("Expired") {
+        format!("{who}'s certificate has expired, so the connection was refused ({text}); the server needs a new certificate")
+    } else if text.contains("not valid yet") || text.contains("NotValidYet") {
+        format!("{who}'s certificate is not valid yet ({text}); check this computer's date and time")
+    } else if text.contains("NotValidForName") || text.contains("not valid for name") {
+        format!("{who}'s certificate is for another host name ({text}); check the address")
+    } else {
+        format!(
+            "{who}'s certificate is not trusted ({text}); an administrator can add its CA \
+             bundle or pin its certificate"
+        )
     }
 }
 

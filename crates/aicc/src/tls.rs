@@ -98,6 +98,21 @@ pub fn client_config(trust: &TlsTrust) -> Result<rustls::ClientConfig, TlsTrustE
     Ok(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
+/// How a pin mismatch shows in rustls's error text (its `Debug`), for the message a person reads.
+pub(crate) const PIN_MISMATCH: &str = "PinMismatch";
+
+/// The certificate presented is not the pinned one.
+#[derive(Debug)]
+struct PinMismatch;
+
+impl std::fmt::Display for PinMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the certificate is not the pinned one")
+    }
+}
+
+impl std::error::Error for PinMismatch {}
+
 /// Accepts exactly one certificate, by fingerprint, and checks the handshake signature with it.
 #[derive(Debug)]
 struct PinnedCertificate {
@@ -119,7 +134,7 @@ impl ServerCertVerifier for PinnedCertificate {
         if seen.iter().zip(self.pin.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0 {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(Arc::new(PinMismatch)))))
         }
     }
 

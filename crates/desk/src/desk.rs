@@ -24,6 +24,8 @@ use crate::settings::{SettingsStore, StoredSettings};
 
 /// Pause between an answered poll and the next one (vendor guide: 200–500 ms).
 const REPOLL_DELAY: Duration = Duration::from_millis(200);
+/// How long a hang-up waits for the call's notes still on their way to the gateway.
+pub const HANG_UP_NOTES_WAIT: Duration = Duration::from_secs(5);
 
 /// The pause between polls: [`REPOLL_DELAY`], unless `SIDEKICK_POLL_PAUSE_MS` says otherwise (at
 /// most 500). Only the benchmarks set it: with one event per poll, the vendor's pause makes a call
@@ -410,12 +412,37 @@ impl Desk {
         Ok(self.snapshot())
     }
 
-    /// Hangs up the connected or held call.
+    /// Hangs up the connected or held call. Notes of the call still on their way get up to
+    /// [`HANG_UP_NOTES_WAIT`] to reach the gateway first: once the call has ended the gateway
+    /// refuses its call data (`400-001`), and the agent would have to read "not attached".
     pub async fn hang_up(&self) -> Result<DeskSnapshot, DeskError> {
         let client = self.client()?;
-        self.call_for(|a| a.hang_up, "There is no call to hang up")?;
+        let call = self.call_for(|a| a.hang_up, "There is no call to hang up")?;
+        self.let_notes_arrive(&call.call_id, HANG_UP_NOTES_WAIT).await;
         client.release().await?;
         Ok(self.snapshot())
+    }
+
+    /// Waits, at most `limit`, until no note of `call_id` is pending or sending, waking the
+    /// outbox out of its backoff each time.
+    async fn let_notes_arrive(&self, call_id: &str, limit: Duration) {
+        let notes = &self.inner.notes;
+        let open = || notes.with_store(|s| s.notes_of(call_id)).map(|n| n.iter().filter(|n| n.delivery.is_open()).count()).unwrap_or(0);
+        let deadline = tokio::time::Instant::now() + limit;
+        let waiting = open();
+        if waiting == 0 {
+            return;
+        }
+        tracing::info!(call = %call_id, notes = waiting, "hang-up waits for notes on their way");
+        // Out of its backoff now, and again each second (no faster: the gateway may be failing).
+        let mut next_wake = tokio::time::Instant::now();
+        while open() > 0 && tokio::time::Instant::now() < deadline {
+            if tokio::time::Instant::now() >= next_wake {
+                notes.wake.notify_one();
+                next_wake += Duration::from_secs(1);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub(crate) fn stored_settings(&self) -> StoredSettings {

@@ -216,9 +216,23 @@ mod tls {
     /// A TLS server answering every request with the vendor's sign-in answer and a Set-GUID.
     async fn tls_gateway() -> (String, String, Vec<u8>) {
         let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-        let cert_pem = key.cert.pem();
-        let cert_der = key.cert.der().to_vec();
-        let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.signing_key.serialize_der().into());
+        serve_tls(key.cert, key.signing_key).await
+    }
+
+    /// A certificate for 127.0.0.1 valid only from `from` to `until` (years, 1 January).
+    async fn tls_gateway_valid(from: i32, until: i32) -> (String, String, Vec<u8>) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(from, 1, 1);
+        params.not_after = rcgen::date_time_ymd(until, 1, 1);
+        let cert = params.self_signed(&key).unwrap();
+        serve_tls(cert, key).await
+    }
+
+    async fn serve_tls(cert: rcgen::Certificate, key: rcgen::KeyPair) -> (String, String, Vec<u8>) {
+        let cert_pem = cert.pem();
+        let cert_der = cert.der().to_vec();
+        let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
         let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .unwrap()
@@ -270,7 +284,59 @@ mod tls {
         let mut other = fingerprint(&der);
         other[0] ^= 1;
         let wrong = TlsTrust { ca_bundle_pem: None, pin_sha256: Some(other) };
-        assert!(client_with(&url, wrong).sign_in(&request("pw")).await.is_err(), "any other certificate is refused");
+        let e = client_with(&url, wrong).sign_in(&request("pw")).await.unwrap_err();
+        assert_eq!(e.retry_kind(), RetryKind::NetworkFailure);
+        assert!(e.to_string().contains("other than the pinned one"), "the message names the pin: {e}");
+    }
+
+    /// Trusted through the bundle, but past its end date: refused, and the message says expired.
+    #[tokio::test]
+    async fn an_expired_certificate_is_refused_even_when_its_ca_is_trusted() {
+        let (url, pem, _) = tls_gateway_valid(2020, 2021).await;
+        let bundle = TlsTrust { ca_bundle_pem: Some(pem.into_bytes()), pin_sha256: None };
+        let e = client_with(&url, bundle).sign_in(&request("pw")).await.unwrap_err();
+        assert_eq!(e.retry_kind(), RetryKind::NetworkFailure);
+        assert!(e.to_string().contains("certificate has expired"), "the message says expired: {e}");
+    }
+
+    /// Not valid until a date far ahead (or this computer's clock is behind): refused, and the
+    /// message points at the clock.
+    #[tokio::test]
+    async fn a_certificate_not_yet_valid_is_refused_with_a_word_about_the_clock() {
+        let (url, pem, _) = tls_gateway_valid(2090, 2091).await;
+        let bundle = TlsTrust { ca_bundle_pem: Some(pem.into_bytes()), pin_sha256: None };
+        let e = client_with(&url, bundle).sign_in(&request("pw")).await.unwrap_err();
+        assert!(e.to_string().contains("not valid yet") && e.to_string().contains("date and time"), "{e}");
+    }
+
+    /// No source file in the workspace turns verification off: the only `dangerous()` call is
+    /// the pinned verifier, which still verifies; reqwest's switches are never used.
+    #[test]
+    fn no_setting_turns_certificate_verification_off() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut sources = Vec::new();
+        let mut dirs = vec![root.join("crates"), root.join("src-tauri/src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() && !path.ends_with("tests") && !path.ends_with("target") {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    sources.push(path);
+                }
+            }
+        }
+        assert!(sources.len() > 50, "the workspace's sources were found: {}", sources.len());
+        let mut dangerous = Vec::new();
+        for path in &sources {
+            let text = std::fs::read_to_string(path).unwrap();
+            for word in ["danger_accept_invalid_certs", "danger_accept_invalid_hostnames", "NoCertificateVerification", "dangerous()"] {
+                if text.contains(word) {
+                    dangerous.push(format!("{}: {word}", path.strip_prefix(&root).unwrap_or(path).display()));
+                }
+            }
+        }
+        assert_eq!(dangerous, vec!["crates/aicc/src/tls.rs: dangerous()".to_owned()], "verification must never be switchable off");
     }
 }
 

@@ -10,6 +10,7 @@ use sidekick_sim::gateway::CallScript;
 
 mod crash;
 mod export;
+mod faults;
 mod interactive;
 mod notes;
 mod policy;

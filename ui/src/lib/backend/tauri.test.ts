@@ -173,3 +173,31 @@ describe("TauriBackend", () => {
     expect(unlisten).toHaveBeenCalledOnce();
   });
 });
+
+describe("the IPC tap (the end-to-end secret scan's recorder)", () => {
+  it("sees every result, error and event payload when set, and nothing breaks when it is not", async () => {
+    const seen: [string, string, unknown][] = [];
+    const g = globalThis as { __sidekickIpcTap?: (k: string, n: string, p: unknown) => void };
+    g.__sidekickIpcTap = (kind, name, payload) => seen.push([kind, name, payload]);
+    try {
+      invoke.mockResolvedValueOnce({ language: "ru" });
+      await call("set_language", { language: "ru" });
+      invoke.mockRejectedValueOnce({ code: "invalidInput", message: "no" });
+      await expect(call("set_language", { language: "en" })).rejects.toBeTruthy();
+      listen.mockResolvedValue(() => {});
+      await new TauriBackend().onSnapshot(() => {});
+      const handler = listen.mock.calls[0]?.[1] as (event: { payload: unknown }) => void;
+      handler({ payload: { session: null } });
+      expect(seen).toEqual([
+        ["result", "set_language", { language: "ru" }],
+        ["error", "set_language", { code: "invalidInput", message: "no" }],
+        ["event", "desk://snapshot", { session: null }],
+      ]);
+    } finally {
+      delete g.__sidekickIpcTap;
+    }
+    invoke.mockResolvedValueOnce({ language: "en" });
+    await expect(call("set_language", { language: "en" })).resolves.toEqual({ language: "en" });
+    expect(seen).toHaveLength(3);
+  });
+});

@@ -23,16 +23,39 @@ import {
   type UploadForm,
 } from "./generated";
 
+/**
+ * A recorder of every payload the backend sends into the page (command results, errors and
+ * events). Nothing sets it in the app; the end-to-end secret scan sets
+ * `window.__sidekickIpcTap` to prove that no secret ever crosses into the page.
+ */
+export type IpcTap = (kind: "result" | "error" | "event", name: string, payload: unknown) => void;
+
+function tap(kind: "result" | "error" | "event", name: string, payload: unknown) {
+  const recorder = (globalThis as { __sidekickIpcTap?: IpcTap }).__sidekickIpcTap;
+  if (typeof recorder === "function") recorder(kind, name, payload);
+}
+
 /** Invokes one command; whatever it rejects with comes out as an `IpcError`. */
 export async function call<K extends keyof Commands>(
   cmd: K,
   args: Commands[K]["args"],
 ): Promise<Commands[K]["result"]> {
   try {
-    return await invoke<Commands[K]["result"]>(cmd, args);
+    const result = await invoke<Commands[K]["result"]>(cmd, args);
+    tap("result", cmd, result);
+    return result;
   } catch (e) {
+    tap("error", cmd, e);
     throw toIpcError(e);
   }
+}
+
+/** Listens to one backend event (its payload also goes to the tap, if one is set). */
+function on<T>(name: string, cb: (payload: T) => void) {
+  return listen<T>(name, (event) => {
+    tap("event", name, event.payload);
+    cb(event.payload);
+  });
 }
 
 export class TauriBackend implements Backend {
@@ -154,7 +177,7 @@ export class TauriBackend implements Backend {
     return call("save_hotkeys", { hotkeys });
   }
   onHotkey(cb: (action: HotkeyAction) => void) {
-    return listen<HotkeyAction>(EVENTS.hotkey, (event) => cb(event.payload));
+    return on<HotkeyAction>(EVENTS.hotkey, cb);
   }
   lookForUpdate() {
     return call("look_for_update", {});
@@ -199,6 +222,6 @@ export class TauriBackend implements Backend {
     return call("ivr_upload", { form });
   }
   onSnapshot(cb: (snapshot: DeskSnapshot) => void) {
-    return listen<DeskSnapshot>(EVENTS.snapshot, (event) => cb(event.payload));
+    return on<DeskSnapshot>(EVENTS.snapshot, cb);
   }
 }
