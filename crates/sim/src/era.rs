@@ -581,6 +581,12 @@ impl EraControl {
         self.world(|w| w.conns.len())
     }
 
+    /// Open connections with a live subscription to IVR events: the ones an offer reaches.
+    pub fn subscribers(&self) -> usize {
+        let now = Instant::now();
+        self.world(|w| w.conns.values().filter(|c| c.subscriptions.values().any(|s| s.until > now && s.events.iter().any(|e| e.starts_with("ivrevents")))).count())
+    }
+
     /// The names of the well-formed frames received, in order, from every connection.
     pub fn requests(&self) -> Vec<String> {
         self.world(|w| w.requests.clone())
