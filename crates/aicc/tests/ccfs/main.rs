@@ -2,4 +2,5 @@
 //! implementation, and the client against the simulator.
 
 mod sign;
+mod props;
 mod sim;
