@@ -195,6 +195,8 @@ struct Ledger {
     queries: Vec<ReceivedQuery>,
     attempts: Vec<CallbackAttempt>,
     auth_failures: u32,
+    /// Callbacks still to lose on the way (see [`CcfsControl::lose_callbacks`]).
+    lose_callbacks: u32,
 }
 
 #[derive(Debug)]
@@ -302,6 +304,13 @@ impl CcfsControl {
     /// Every callback attempt, oldest first.
     pub fn callback_attempts(&self) -> Vec<CallbackAttempt> {
         self.with_ledger(|l| l.attempts.clone())
+    }
+
+    /// The next `times` callbacks never reach the receiver, as when the network between CC-FS
+    /// and the receiver is down: each counts as a failed attempt (no status) and is retried
+    /// after the retry interval, as the platform does.
+    pub fn lose_callbacks(&self, times: u32) {
+        self.with_ledger(|l| l.lose_callbacks += times);
     }
 
     /// How many requests were refused with 401.
@@ -506,7 +515,13 @@ impl CcfsControl {
             msg["accountId"] = json!(a);
         }
         let body = json!({"request": {"version": "2.0"}, "msgBody": msg}).to_string().into_bytes();
-        let record = match self.post_signed(&url, body).await {
+        let lost = self.with_ledger(|l| {
+            let lose = l.lose_callbacks > 0;
+            l.lose_callbacks = l.lose_callbacks.saturating_sub(1);
+            lose
+        });
+        let sent = if lost { Err("lost on the way (injected)".to_owned()) } else { self.post_signed(&url, body).await };
+        let record = match sent {
             Ok((200, text)) if !text.trim().is_empty() => CallbackAttempt { response_id: response_id.into(), attempt, status: Some(200), ok: true, error: None },
             Ok((status, text)) => {
                 let error = if status == 200 && text.trim().is_empty() { "an empty body is not a success".to_owned() } else { format!("HTTP {status}") };

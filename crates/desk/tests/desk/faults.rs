@@ -150,19 +150,19 @@ fn cells() -> Vec<Cell> {
         Cell {
             peer: Peer::Ccfs,
             fault: "latency 2 s (callback)",
-            inject: |_| 1,
+            inject: |_| 1, // per job: the rules make every callback wait
             scenario: Some(|sc| sc.ccfs.callback_delay = Duration::from_secs(2)),
         },
         Cell {
             peer: Peer::Ccfs,
-            fault: "callback refused, retried",
-            inject: |_| 1,
-            // The first callback is sent before the desk's receiver knows the job (CC-FS answers
-            // fast): CC-FS retries as the platform does, every 10 minutes (paused clock).
-            scenario: Some(|sc| {
-                sc.ccfs.callback_delay = Duration::ZERO;
-                sc.ccfs.retry_interval = Duration::from_secs(600);
-            }),
+            fault: "callbacks lost, retried",
+            inject: |s| {
+                // The next job's first two callbacks are lost on the way; CC-FS tries again every
+                // 10 minutes, as the platform does (paused clock). Counted from CC-FS's side.
+                s.ccfs.lose_callbacks(2);
+                0
+            },
+            scenario: Some(|sc| sc.ccfs.retry_interval = Duration::from_secs(600)),
         },
         Cell {
             peer: Peer::Ccfs,
@@ -346,9 +346,10 @@ async fn export_shift(cell: &Cell, sim: &SimHandle, windows: usize) -> Row {
     let view = desk.set_ccfs_sk(&sim.ccfs.rules().sk).await.unwrap();
     assert!(matches!(view.export.receiver, ReceiverStatus::Listening { .. }), "the receiver: {:?}", view.export.receiver);
     sim.ccfs.seed(20 * windows, AGENT, Duration::from_secs(3600 * windows as u64));
-    let mut row = Row { faults: (cell.inject)(sim), ..Default::default() };
+    let mut row = Row::default();
     let moscow = |minutes: i64| (chrono::Utc::now() + chrono::Duration::minutes(minutes)).with_timezone(&chrono_tz::Europe::Moscow).format("%Y-%m-%d %H:%M:%S").to_string();
     for w in 0..windows {
+        row.faults += (cell.inject)(sim);
         row.attempted += 1;
         let (begin, end) = (moscow(-60 * (w as i64 + 1)), moscow(-60 * w as i64));
         let form = ExportForm { begin, end, filters: BillFilters::default(), data_type: DataType::CallRecord };
@@ -378,6 +379,12 @@ async fn export_shift(cell: &Cell, sim: &SimHandle, windows: usize) -> Row {
             }
         }
         row.succeeded += 1;
+    }
+    // Failed callbacks are faults the desk met (and CC-FS retried), counted from CC-FS's side.
+    let failed = sim.ccfs.callback_attempts().iter().filter(|a| !a.ok).count();
+    row.faults += failed;
+    if cell.fault == "callbacks lost, retried" && failed == 0 {
+        row.failures.push("no callback was lost: this cell tested nothing".into());
     }
     row
 }
