@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen } from "@testing-library/svelte";
 import { flushSync } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SessionView } from "../backend";
@@ -32,20 +32,32 @@ describe("status bar health", () => {
     locale.set("en");
   });
 
-  it("says when the gateway last answered, and counts on every second", async () => {
+  it("says when the gateway last answered, and counts on every second while the pointer rests on it", async () => {
     const health = renderBar({ health: "connected", lastContactMs: NOW - 4_000 });
     expect(health.dataset.health).toBe("connected");
     expect(health.title).toBe("Connected · last contact 4 s ago");
     expect(screen.getByTestId("status-health-detail").textContent).toBe("Connected · last contact 4 s ago");
     expect(health.textContent, "the host stays what is seen").toContain("cc.example.com");
 
+    // Nobody looking: no clock runs between snapshots.
+    await vi.advanceTimersByTimeAsync(3_000);
+    flushSync();
+    expect(health.title).toBe("Connected · last contact 4 s ago");
+
+    await fireEvent.mouseEnter(health);
+    flushSync();
+    expect(health.title, "the tooltip is current when it opens").toBe("Connected · last contact 7 s ago");
     await vi.advanceTimersByTimeAsync(1_000);
     flushSync();
-    expect(health.title).toBe("Connected · last contact 5 s ago");
-
+    expect(health.title).toBe("Connected · last contact 8 s ago");
     await vi.advanceTimersByTimeAsync(60_000);
     flushSync();
     expect(health.title).toBe("Connected · last contact 1 min ago");
+
+    await fireEvent.mouseLeave(health);
+    await vi.advanceTimersByTimeAsync(60_000);
+    flushSync();
+    expect(health.title, "the clock stopped with the pointer gone").toBe("Connected · last contact 1 min ago");
   });
 
   it("speaks Russian", () => {
