@@ -24,7 +24,7 @@ mod updates;
 use std::sync::Arc;
 
 use sidekick_desk::clock::SystemClock;
-use sidekick_desk::secrets::OsKeychain;
+use sidekick_desk::secrets::{OsKeychain, PresenceCache};
 use sidekick_desk::Desk;
 use tauri::{Manager, Runtime};
 
@@ -51,8 +51,14 @@ pub fn run_app<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
         .setup(move |app| {
             let config_dir = app.path().app_config_dir().ok();
             let data_dir = app.path().app_data_dir().ok();
-            let keychain = Arc::new(OsKeychain::new(&app.config().identifier));
+            let keychain = Arc::new(PresenceCache::new(OsKeychain::new(&app.config().identifier)));
             let desk = Desk::with_data_dir(config_dir.as_deref(), data_dir.as_deref(), Arc::new(SystemClock), keychain);
+            // The settings page's "saved" marks, looked up in the keychain while WebKit starts
+            // (the page asks for the settings first thing).
+            {
+                let desk = desk.clone();
+                std::thread::spawn(move || drop(desk.settings()));
+            }
             // The administrator's policy (read-only, in the system's location) sets and locks settings.
             desk.set_policy(sidekick_desk::policy::load(&sidekick_desk::policy::system_path()));
             app.manage(desk.clone());

@@ -500,7 +500,7 @@ impl Desk {
     pub fn settings(&self) -> SettingsView {
         let stored = self.stored();
         let password_saved = Self::remembered_account(&stored)
-            .is_some_and(|a| self.inner.secrets.get(&a).ok().flatten().is_some());
+            .is_some_and(|a| self.inner.secrets.contains(&a).unwrap_or(false));
         let (record_hotkey, hotkeys) = (record_hotkey(&stored), self.hotkey_views(&stored));
         SettingsView {
             gateway_url: stored.gateway_url,
@@ -509,16 +509,10 @@ impl Desk {
             language: stored.language,
             password_saved,
             system_language: sys_locale::get_locale(),
-            call_data_key_saved: self.inner.secrets.get(crate::notes::KEY_ACCOUNT).ok().flatten().is_some(),
+            call_data_key_saved: self.inner.secrets.contains(crate::notes::KEY_ACCOUNT).unwrap_or(false),
             // The session's path (the demo records through its own ODFS), else the setting.
             recording_path: self.recorder().map(|r| r.path()).or(stored.recording_path),
-            odfs_secret_saved: self
-                .inner
-                .secrets
-                .get(crate::recording::ODFS_SECRET_ACCOUNT)
-                .ok()
-                .flatten()
-                .is_some(),
+            odfs_secret_saved: self.inner.secrets.contains(crate::recording::ODFS_SECRET_ACCOUNT).unwrap_or(false),
             record_hotkey,
             record_hotkey_problem: self.hotkey_problem(crate::hotkeys::HotkeyAction::Record),
             hotkeys,

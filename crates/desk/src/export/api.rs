@@ -36,7 +36,7 @@ impl Desk {
         let (in_use, _, demo) = self.effective_export(&settings);
         ExportView {
             zone: zone_of(&in_use).name().to_owned(),
-            sk_saved: self.inner.secrets.get(SK_ACCOUNT).ok().flatten().is_some(),
+            sk_saved: self.inner.secrets.contains(SK_ACCOUNT).unwrap_or(false),
             receiver: self.inner.exports.status.lock().map(|s| s.clone()).unwrap_or(ReceiverStatus::Off),
             settings,
             demo,

@@ -43,7 +43,7 @@ impl Desk {
         }
         InteractiveView {
             my_number: self.my_number(),
-            relay_key_saved: self.inner.secrets.get(RELAY_KEY_ACCOUNT).ok().flatten().is_some(),
+            relay_key_saved: self.inner.secrets.contains(RELAY_KEY_ACCOUNT).unwrap_or(false),
             settings,
             status,
         }

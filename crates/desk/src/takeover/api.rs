@@ -25,7 +25,7 @@ impl Desk {
         let (_, _, demo) = self.effective_takeover(&stored.takeover);
         TakeoverView {
             allowed: allowed(&stored),
-            token_saved: self.inner.secrets.get(TOKEN_ACCOUNT).ok().flatten().is_some(),
+            token_saved: self.inner.secrets.contains(TOKEN_ACCOUNT).unwrap_or(false),
             settings: stored.takeover,
             demo,
         }
