@@ -555,7 +555,7 @@ fn other_rows(other: &str) -> Vec<Row> {
         ("notes: open a 16 KB document", "document open"),
         ("notes: outbox drain after restart", "all 1000 notes confirmed"),
         ("Call Interactive answer latency", "p99"),
-        ("CC-FS bill file (100,000 CDRs)", "unpack and parse"),
+        ("CC-FS bill file (100,000 CDRs): unpack and parse", "unpack + parse"),
         (".deb size", "deb:"),
     ] {
         if let Some(line) = pick(needle) {
