@@ -289,13 +289,20 @@ mod tls {
         assert!(e.to_string().contains("other than the pinned one"), "the message names the pin: {e}");
     }
 
-    /// Trusted through the bundle, but past its end date: refused, and the message says expired.
-    #[tokio::test]
-    async fn an_expired_certificate_is_refused_even_when_its_ca_is_trusted() {
-        let (url, pem, _) = tls_gateway_valid(2020, 2021).await;
+    /// Signs in to a gateway whose certificate (trusted through the CA bundle) is valid only
+    /// from `from` to `until`; the refusal.
+    async fn refused_outside_validity(from: i32, until: i32) -> GatewayError {
+        let (url, pem, _) = tls_gateway_valid(from, until).await;
         let bundle = TlsTrust { ca_bundle_pem: Some(pem.into_bytes()), pin_sha256: None };
         let e = client_with(&url, bundle).sign_in(&request("pw")).await.unwrap_err();
         assert_eq!(e.retry_kind(), RetryKind::NetworkFailure);
+        e
+    }
+
+    /// Trusted through the bundle, but past its end date: refused, and the message says expired.
+    #[tokio::test]
+    async fn an_expired_certificate_is_refused_even_when_its_ca_is_trusted() {
+        let e = refused_outside_validity(2020, 2021).await;
         assert!(e.to_string().contains("certificate has expired"), "the message says expired: {e}");
     }
 
@@ -303,9 +310,7 @@ mod tls {
     /// message points at the clock.
     #[tokio::test]
     async fn a_certificate_not_yet_valid_is_refused_with_a_word_about_the_clock() {
-        let (url, pem, _) = tls_gateway_valid(2090, 2091).await;
-        let bundle = TlsTrust { ca_bundle_pem: Some(pem.into_bytes()), pin_sha256: None };
-        let e = client_with(&url, bundle).sign_in(&request("pw")).await.unwrap_err();
+        let e = refused_outside_validity(2090, 2091).await;
         assert!(e.to_string().contains("not valid yet") && e.to_string().contains("date and time"), "{e}");
     }
 

@@ -461,9 +461,8 @@ async fn pbx_shift(cell: &Cell, calls: usize) -> Row {
 
 /// An agent's shift of calls: each call shown, two notes, a recording, a hang-up.
 async fn agent_shift(cell: &Cell, sim: &SimHandle, calls: usize, again_mid_shift: bool) -> Row {
-    let sim = sim.clone();
     let dir = tempfile::tempdir().unwrap();
-    let desk = shift_desk(dir.path(), &sim);
+    let desk = shift_desk(dir.path(), sim);
     desk.sign_in(form(&sim.gateway_url, &AGENT.to_string(), "pw")).await.expect("sign-in before the faults");
     assert!(wait_for(&desk, Duration::from_secs(10), |s| s.session.agent_state == AgentState::Ready).await, "ready");
 
@@ -485,10 +484,10 @@ async fn agent_shift(cell: &Cell, sim: &SimHandle, calls: usize, again_mid_shift
         })
     };
 
-    let mut row = Row { faults: (cell.inject)(&sim), ..Default::default() };
+    let mut row = Row { faults: (cell.inject)(sim), ..Default::default() };
     for call in 0..calls {
         if again_mid_shift && call == calls / 2 && call > 0 {
-            row.faults += (cell.inject)(&sim);
+            row.faults += (cell.inject)(sim);
         }
         let call_id = format!("fm-{call}");
         sim.gateway.play_inbound_call(
