@@ -12,7 +12,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # 1. Debian packages. xauth must be named: xvfb only recommends it, and xvfb-run needs it.
 # libayatana-appindicator3-dev: the tray icon (the app loads the library at start-up).
-PKGS=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev build-essential pkg-config libssl-dev curl file)
+# libsqlite3-dev: the notes outbox links the system's SQLite on Linux.
+PKGS=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev libsqlite3-dev build-essential pkg-config libssl-dev curl file)
 if [ "${SETUP_E2E:-0}" = 1 ]; then
   PKGS+=(xvfb xauth xdotool libxml2-utils webkit2gtk-driver dbus-daemon gnome-keyring dunst)
 fi

@@ -123,6 +123,18 @@ fn tree_ticks(pid: u32) -> u64 {
         .sum()
 }
 
+/// User + system CPU ticks of each process of `pid`'s tree, by name.
+fn tree_ticks_by_name(pid: u32) -> std::collections::BTreeMap<String, u64> {
+    let mut by = std::collections::BTreeMap::new();
+    for p in tree(pid) {
+        if let Some(f) = stat_fields(p) {
+            let t = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            *by.entry(comm(p)).or_default() += t;
+        }
+    }
+    by
+}
+
 fn clock_ticks_per_second() -> f64 {
     std::process::Command::new("getconf")
         .arg("CLK_TCK")
@@ -365,23 +377,30 @@ const until = (what, pred, ms) => new Promise((ok, fail) => {
   tick();
 });
 const card = (state) => document.querySelector(`[data-testid=call-card][data-call-id="${callId}"][data-state=${state}]`);
+const steps = [];
+let last = performance.now();
+const step = () => { const now = performance.now(); steps.push(now - last); last = now; };
 (async () => {
   await until('the answered call', () => card('talking'), 10000);
+  step();
   const area = await until('the notes editor', () => document.querySelector('#note-text'), 5000);
   area.value = text;
   area.dispatchEvent(new Event('input', { bubbles: true }));
   const attach = await until('Attach enabled', () => document.querySelector('#note-attach:not(:disabled)'), 5000);
   attach.click();
   await until('the note confirmed', () => document.querySelector('[data-testid=note][data-delivery=confirmed]'), 10000);
+  step();
   (await until('Record', () => document.querySelector('#record-start:not(:disabled)'), 5000)).click();
   await until('the recording confirmed', () => document.querySelector('[data-testid=recording][data-state=recording]'), 10000);
+  step();
   (await until('Hang up', () => document.querySelector('#call-hangup:not(:disabled)'), 5000)).click();
   await until('the end', () => card('ended'), 10000);
+  step();
   // When this call's card first appeared, in any state (the observer's marks; see OBSERVE).
   const marks = Object.entries(window.__bench.seen).filter(([k]) => k.startsWith(callId + ':')).map(([, v]) => v);
   for (const k of Object.keys(window.__bench.seen)) if (k.startsWith(callId + ':')) delete window.__bench.seen[k];
-  return marks.length ? Math.min(...marks) : null;
-})().then((first) => done({ first }), (e) => done({ error: String(e) }));
+  return [marks.length ? Math.min(...marks) : null, steps];
+})().then(([first, steps]) => done({ first, steps }), (e) => done({ error: String(e) }));
 "#;
 
 struct Latency {
@@ -446,6 +465,17 @@ struct Soak {
     /// (calls done, PSS of the tree) at the start, every 100 calls and at the end.
     marks: Vec<(usize, Mem)>,
     took: Duration,
+    /// Where a call's time went (the page's steps, CPU).
+    profile: String,
+}
+
+/// The machine's busy and total CPU ticks (all cores), from `/proc/stat`.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let v: Vec<u64> = stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+    let all: u64 = v.iter().take(8).sum();
+    let idle = v.get(3).copied().unwrap_or(0) + v.get(4).copied().unwrap_or(0);
+    (all - idle, all)
 }
 
 async fn shift_soak(app: &App, sim: &Sim, agent: u32, pid: u32, calls: usize) -> Soak {
@@ -458,16 +488,25 @@ async fn shift_soak(app: &App, sim: &Sim, agent: u32, pid: u32, calls: usize) ->
     let mut marks = vec![(0, tree_mem(pid))];
     let mut failed = Vec::new();
     let mut latency = Latency { samples: Vec::new(), missing: 0 };
+    // Where a call's time goes: the page's wait for each step (answered, note confirmed,
+    // recording confirmed, ended), summed; and the CPU the app's tree and the machine used.
+    let mut steps = [0.0f64; 4];
+    let (app_ticks, machine, by0) = (tree_ticks(pid), machine_ticks(), tree_ticks_by_name(pid));
     for i in 1..=calls {
         let id = format!("soak-{i}");
         let t0 = epoch_ms();
         sim.play_call(agent, json!({"caller": format!("+7495{:07}", i), "called": "40501", "callId": id, "ringMs": 20, "talkMs": 600000})).await;
         let text = format!("Call {i}: customer asked about order {}; callback agreed — перезвонить завтра", 4000 + i);
         match app.client.execute_async(WORK_CALL, vec![json!(id), json!(text)]).await {
-            Ok(v) if v.get("error").is_none() => match v.get("first").and_then(Value::as_f64) {
-                Some(t1) => latency.samples.push(t1 - t0),
-                None => latency.missing += 1,
-            },
+            Ok(v) if v.get("error").is_none() => {
+                for (sum, ms) in steps.iter_mut().zip(v["steps"].as_array().into_iter().flatten()) {
+                    *sum += ms.as_f64().unwrap_or(0.0);
+                }
+                match v.get("first").and_then(Value::as_f64) {
+                    Some(t1) => latency.samples.push(t1 - t0),
+                    None => latency.missing += 1,
+                }
+            }
             Ok(v) => failed.push(format!("{id}: {}", v["error"])),
             Err(e) => failed.push(format!("{id}: {e}")),
         }
@@ -482,7 +521,23 @@ async fn shift_soak(app: &App, sim: &Sim, agent: u32, pid: u32, calls: usize) ->
         }
     }
     latency.samples.sort_by(f64::total_cmp);
-    Soak { calls, failed, latency, marks, took: started.elapsed() }
+    let took = started.elapsed();
+    let hz = clock_ticks_per_second();
+    let app_cpu = (tree_ticks(pid) - app_ticks) as f64 / hz / took.as_secs_f64() * 100.0;
+    let (busy, all) = machine_ticks();
+    let machine_busy = (busy - machine.0) as f64 / (all - machine.1).max(1) as f64 * 100.0;
+    let n = calls.max(1) as f64;
+    let by = tree_ticks_by_name(pid)
+        .into_iter()
+        .map(|(k, v)| format!("{k} {:.0} ms", (v - by0.get(&k).copied().unwrap_or(0)) as f64 / hz * 1000.0 / n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let profile = format!(
+        "per call, mean: answered {:.0} ms, note confirmed {:.0} ms, recording confirmed {:.0} ms, ended {:.0} ms; CPU: the app's processes {app_cpu:.0} % of one core ({by} a call), the machine {machine_busy:.0} % busy",
+        steps[0] / n, steps[1] / n, steps[2] / n, steps[3] / n
+    );
+    println!("  soak: {profile}");
+    Soak { calls, failed, latency, marks, took, profile }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -730,6 +785,7 @@ async fn main() {
     let soak = shift_soak(&app, &sim, AGENTS[1], pid, soak_calls).await;
     app.close().await;
     println!("  event → screen over the soak's rings: {}", latency_figure(&soak.latency));
+    notes.push(format!("Where a soak call's time went: {}.", soak.profile));
     rows.push(row(
         "event → screen, no pause between polls, each ring of the soak (the app's own part, at work)",
         latency_figure(&soak.latency),

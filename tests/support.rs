@@ -425,7 +425,7 @@ impl App {
             "tauri:options": { "application": app_bin().to_string_lossy(), "args": args },
         });
         let caps = caps.as_object().cloned().expect("object");
-        let mut builder = ClientBuilder::native();
+        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(caps);
         let url = format!("http://127.0.0.1:{port}");
         let session = builder.connect(&url);
@@ -460,7 +460,14 @@ impl App {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         self.shot("timeout").await;
-        panic!("{css}[{attr}] never became {value:?} within {timeout:?} (last: {last:?})");
+        panic!("{css}[{attr}] never became {value:?} within {timeout:?} (last: {last:?})\n--- the app's log, last 40 lines ---\n{}", self.log_tail(40));
+    }
+
+    /// The last `n` lines of the app's log (for a failure's message).
+    pub fn log_tail(&self, n: usize) -> String {
+        let log = std::fs::read_to_string(self.home.path().join("app.log")).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
     }
 
     /// Waits until `css` matches an element whose DOM property `prop` is not empty; returns it.

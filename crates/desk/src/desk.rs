@@ -27,6 +27,11 @@ const REPOLL_DELAY: Duration = Duration::from_millis(200);
 /// How long a hang-up waits for the call's notes still on their way to the gateway.
 pub const HANG_UP_NOTES_WAIT: Duration = Duration::from_secs(5);
 
+/// How long an agent's request refused for its session waits for the poll loop to bring the
+/// session back before the refusal is shown: a long poll's wait (about 10 s, when the gateway
+/// dropped the session silently) plus a sign-in.
+pub const RECOVERY_WAIT: Duration = Duration::from_secs(15);
+
 /// The pause between polls: [`REPOLL_DELAY`], unless `SIDEKICK_POLL_PAUSE_MS` says otherwise (at
 /// most 500). Only the benchmarks set it: with one event per poll, the vendor's pause makes a call
 /// of ten events take two seconds to arrive, which bounds how fast a simulated shift can go, and
@@ -179,6 +184,9 @@ pub(crate) struct Inner {
     pub(crate) takeover: crate::takeover::runtime::Takeover,
     /// The administrator's policy, once the shell has read it.
     policy: std::sync::RwLock<Option<Arc<crate::policy::PolicyLoad>>>,
+    /// How many times the poll loop has brought the session back (a fresh Guid or a new
+    /// sign-in); an agent's click refused for its session waits for this to move.
+    recoveries: std::sync::atomic::AtomicU64,
 }
 
 /// One agent's desk. Cheap to clone; clones share everything.
@@ -318,6 +326,7 @@ impl Desk {
                 exports: crate::export::runtime::Exports::open(data_dir),
                 takeover: Default::default(),
                 policy: Default::default(),
+                recoveries: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -352,10 +361,41 @@ impl Desk {
         self.inner.running.lock().ok().and_then(|r| r.as_ref().map(|r| r.client.clone())).ok_or(DeskError::NotSignedIn)
     }
 
+    /// Sends an agent's call-control or state request. When the gateway refuses it for its
+    /// session (`000-003`, `100-006`: a failover, an expired Guid) the poll loop is bringing the
+    /// session back, or will at its next answer: the request waits up to [`RECOVERY_WAIT`] for
+    /// that and is sent once more, so a click in that moment is not lost (the agent would
+    /// otherwise read "session lost" a moment before "signed in again", with the call still up).
+    async fn agent_request<F, Fut>(&self, request: F) -> Result<(), DeskError>
+    where
+        F: Fn(GatewayClient) -> Fut,
+        Fut: std::future::Future<Output = Result<(), GatewayError>>,
+    {
+        use std::sync::atomic::Ordering;
+        let before = self.inner.recoveries.load(Ordering::SeqCst);
+        match request(self.client()?).await {
+            Err(e) if e.retry_kind() == RetryKind::SignInAgain => {
+                tracing::info!("the gateway refused the request for its session; it is sent again once the session is back");
+                let deadline = tokio::time::Instant::now() + RECOVERY_WAIT;
+                while self.inner.recoveries.load(Ordering::SeqCst) == before && tokio::time::Instant::now() < deadline {
+                    if self.client().is_err() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                if self.inner.recoveries.load(Ordering::SeqCst) == before {
+                    return Err(e.into());
+                }
+                Ok(request(self.client()?).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
     /// Asks the gateway for a new agent state. The snapshot changes when the gateway confirms it
     /// with its event, not before.
     pub async fn set_agent_state(&self, choice: StateChoice) -> Result<DeskSnapshot, DeskError> {
-        let client = self.client()?;
+        self.client()?;
         let snap = self.snapshot();
         if !snap.session.can_change_state {
             return Err(DeskError::Invalid("You can change your state once the call has ended".into()));
@@ -379,7 +419,7 @@ impl Desk {
             }
             StateChoice::WrapUp => StateRequest::Work,
         };
-        client.set_state(request).await?;
+        self.agent_request(|client| async move { client.set_state(request).await }).await?;
         Ok(self.snapshot())
     }
 
@@ -390,25 +430,33 @@ impl Desk {
 
     /// Answers the ringing call.
     pub async fn answer_call(&self) -> Result<DeskSnapshot, DeskError> {
-        let client = self.client()?;
+        self.client()?;
         let call = self.call_for(|a| a.answer, "There is no ringing call to answer")?;
-        client.answer(&call.call_id).await?;
+        self.agent_request(|client| {
+            let id = call.call_id.clone();
+            async move { client.answer(&id).await }
+        })
+        .await?;
         Ok(self.snapshot())
     }
 
     /// Puts the connected call on hold.
     pub async fn hold_call(&self) -> Result<DeskSnapshot, DeskError> {
-        let client = self.client()?;
+        self.client()?;
         self.call_for(|a| a.hold, "There is no connected call to hold")?;
-        client.hold().await?;
+        self.agent_request(|client| async move { client.hold().await }).await?;
         Ok(self.snapshot())
     }
 
     /// Takes the held call back.
     pub async fn unhold_call(&self) -> Result<DeskSnapshot, DeskError> {
-        let client = self.client()?;
+        self.client()?;
         let call = self.call_for(|a| a.unhold, "There is no call on hold")?;
-        client.unhold(&call.call_id).await?;
+        self.agent_request(|client| {
+            let id = call.call_id.clone();
+            async move { client.unhold(&id).await }
+        })
+        .await?;
         Ok(self.snapshot())
     }
 
@@ -416,10 +464,10 @@ impl Desk {
     /// [`HANG_UP_NOTES_WAIT`] to reach the gateway first: once the call has ended the gateway
     /// refuses its call data (`400-001`), and the agent would have to read "not attached".
     pub async fn hang_up(&self) -> Result<DeskSnapshot, DeskError> {
-        let client = self.client()?;
+        self.client()?;
         let call = self.call_for(|a| a.hang_up, "There is no call to hang up")?;
         self.let_notes_arrive(&call.call_id, HANG_UP_NOTES_WAIT).await;
-        client.release().await?;
+        self.agent_request(|client| async move { client.release().await }).await?;
         Ok(self.snapshot())
     }
 
@@ -974,6 +1022,7 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                     match client.update_guid().await {
                         Ok(()) => {
                             tracing::info!("the gateway refused the Guid (000-003); a fresh one was issued");
+                            desk.inner.recoveries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             continue;
                         }
                         Err(e) => tracing::info!("refreshing the Guid failed ({e}); signing in again"),
@@ -990,6 +1039,7 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                 match sign_in_again(&desk, &client, &request, platform_only).await {
                     Ok(()) => {
                         tracing::info!(cause, "signed in again");
+                        desk.inner.recoveries.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         if board.call.as_ref().is_none_or(|c| c.state == CallState::Ended) {
                             if let Some(call) = current_call(&client, desk.now_ms()).await {
                                 board.call = Some(call);

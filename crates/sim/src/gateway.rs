@@ -303,12 +303,25 @@ impl GatewayControl {
     /// Makes every Guid of the agent's session invalid while the session stays (what a DR
     /// switchover or a gateway restart does): the next request gets `000-003`.
     pub fn invalidate_guid(&self, id: u32) {
+        self.replace_guids(id, true);
+    }
+
+    /// As [`Self::invalidate_guid`], but a poll already waiting is not answered early: it ends
+    /// at its usual time and only the next request is refused, as with a gateway that keeps a
+    /// connection open across a switchover. Requests sent meanwhile are refused first.
+    pub fn invalidate_guid_silently(&self, id: u32) {
+        self.replace_guids(id, false);
+    }
+
+    fn replace_guids(&self, id: u32, wake: bool) {
         self.with_agents(|a| {
             if let Some(s) = a.get_mut(&id).and_then(|ag| ag.session.as_mut()) {
                 // Replaced by one nobody was given, so every Guid the client holds is refused.
                 s.guids = vec![(new_guid(), Instant::now())];
                 // A poll waiting with an old Guid answers now, as a failover drops connections.
-                s.wake.notify_one();
+                if wake {
+                    s.wake.notify_one();
+                }
             }
         });
     }

@@ -124,6 +124,27 @@ async fn recovers_from_an_invalidated_guid_with_a_forced_sign_in() {
     until(&desk, "a call after recovery", |s| call_state(s) == Some(CallState::Ringing)).await;
 }
 
+/// The agent hangs up in the moment the gateway stopped accepting the Guid, before the poll loop
+/// has noticed: the hang-up is refused (000-003), waits for the poll loop to sign in again, and
+/// goes once more, so the call ends and the agent sees no error.
+#[tokio::test]
+async fn a_hang_up_refused_for_its_session_goes_again_once_the_session_is_back() {
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    sim.gateway.play_inbound_call(
+        291,
+        CallScript { caller: "13500000001".into(), called: "40038".into(), call_id: Some("c-9".into()), ring_ms: 100, talk_ms: 60_000, auto_answer: true },
+    );
+    until(&desk, "talking", |s| call_state(s) == Some(CallState::Talking)).await;
+    let before = sim.gateway.issued_guids(291).len();
+    sim.gateway.invalidate_guid_silently(291);
+    let snap = desk.hang_up().await.expect("the hang-up goes through once the session is back");
+    assert!(sim.gateway.issued_guids(291).len() > before, "the session was brought back with a new Guid");
+    assert!(snap.session.notice.as_ref().is_none_or(|n| n.code != ErrorCode::SessionLost), "{:?}", snap.session.notice);
+    until(&desk, "the call ends", |s| call_state(s) == Some(CallState::Ended)).await;
+}
+
 /// When signing in again is refused for a reason a person must fix, the agent is told loudly.
 #[tokio::test]
 async fn a_refused_re_sign_in_ends_the_session_loudly() {

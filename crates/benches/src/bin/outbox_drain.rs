@@ -7,7 +7,7 @@
 //! (set and read back). Also printed: how many `setcalldataex` requests that took — a set carries
 //! every note of its call, so the outbox needs far fewer requests than notes.
 //!
-//! Run with `cargo bench -p sidekick-desk --bench outbox_drain`. Figures are printed, not asserted.
+//! Run with `cargo run --release -p sidekick-benches --bin outbox_drain`. Figures are printed, not asserted.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

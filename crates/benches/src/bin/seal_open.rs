@@ -1,7 +1,7 @@
 //! Throughput of sealing and opening the largest call data Sidekick sends: a notes document of
 //! exactly 16,367 bytes (16,384 once sealed).
 //!
-//! Prints figures; asserts nothing about speed. Run with `cargo bench -p sidekick-calldata`;
+//! Prints figures; asserts nothing about speed. Run with `cargo run --release -p sidekick-benches --bin seal_open`;
 //! `BENCH_ITERATIONS=N` changes the number of timed iterations (default 5,000).
 //!
 //! - `document seal`: serialize the document to JSON, draw a random IV, encrypt, Base64.

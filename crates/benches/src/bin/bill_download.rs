@@ -2,7 +2,7 @@
 //! index of the recorded half of them), from the CC-FS simulator on loopback.
 //!
 //! Prints figures; asserts nothing about speed. Run with
-//! `cargo bench -p sidekick-aicc --bench bill_download`; `BENCH_ROWS=N` changes the number of
+//! `cargo run --release -p sidekick-benches --bin bill_download`; `BENCH_ROWS=N` changes the number of
 //! calls (default 100,000), `BENCH_RUNS=N` the number of timed runs (default 5).
 //!
 //! - `download`: `downloadBillFile`, signed, until the last byte of the ZIP is in memory;

@@ -1,7 +1,7 @@
 //! Response latency of the Call Interactive endpoint over loopback at a steady request rate.
 //!
 //! Prints figures; asserts nothing about speed (the goal is p99 under 5 ms at 200 requests a
-//! second). Run with `cargo bench -p sidekick-interactive --bench latency`. `BENCH_SECONDS=N`
+//! second). Run with `cargo run --release -p sidekick-benches --bin ci_latency`. `BENCH_SECONDS=N`
 //! changes how long it sends (default 60), `BENCH_RATE=N` the requests per second (default 200).
 //!
 //! - Server: the real [`router`] served with [`serve`] on `127.0.0.1:0`, in a runtime of its own
@@ -28,9 +28,9 @@ use sidekick_interactive::{
 };
 use tokio::time::{Instant, MissedTickBehavior};
 
-const RULES: &str = include_str!("../tests/fixtures/rules/route_back.json");
-const GET_QUERY: &str = include_str!("../tests/fixtures/requests/vendor_example.query");
-const POST_FORM: &str = include_str!("../tests/fixtures/requests/cyrillic_post.form");
+const RULES: &str = include_str!("../../../interactive/tests/fixtures/rules/route_back.json");
+const GET_QUERY: &str = include_str!("../../../interactive/tests/fixtures/requests/vendor_example.query");
+const POST_FORM: &str = include_str!("../../../interactive/tests/fixtures/requests/cyrillic_post.form");
 const WARM_UP: Duration = Duration::from_secs(1);
 
 fn env_number(name: &str, default: u64) -> u64 {
