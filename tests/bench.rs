@@ -116,11 +116,7 @@ fn tree_mem(pid: u32) -> Mem {
 
 /// User + system CPU time of `pid`'s tree, in clock ticks.
 fn tree_ticks(pid: u32) -> u64 {
-    tree(pid)
-        .into_iter()
-        .filter_map(stat_fields)
-        .map(|f| f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0))
-        .sum()
+    tree_ticks_by_name(pid).values().sum()
 }
 
 /// User + system CPU ticks of each process of `pid`'s tree, by name.
@@ -491,6 +487,7 @@ async fn shift_soak(app: &App, sim: &Sim, agent: u32, pid: u32, calls: usize) ->
     // Where a call's time goes: the page's wait for each step (answered, note confirmed,
     // recording confirmed, ended), summed; and the CPU the app's tree and the machine used.
     let mut steps = [0.0f64; 4];
+    let mut worked = 0usize;
     let (app_ticks, machine, by0) = (tree_ticks(pid), machine_ticks(), tree_ticks_by_name(pid));
     for i in 1..=calls {
         let id = format!("soak-{i}");
@@ -499,6 +496,7 @@ async fn shift_soak(app: &App, sim: &Sim, agent: u32, pid: u32, calls: usize) ->
         let text = format!("Call {i}: customer asked about order {}; callback agreed — перезвонить завтра", 4000 + i);
         match app.client.execute_async(WORK_CALL, vec![json!(id), json!(text)]).await {
             Ok(v) if v.get("error").is_none() => {
+                worked += 1;
                 for (sum, ms) in steps.iter_mut().zip(v["steps"].as_array().into_iter().flatten()) {
                     *sum += ms.as_f64().unwrap_or(0.0);
                 }
@@ -527,6 +525,7 @@ async fn shift_soak(app: &App, sim: &Sim, agent: u32, pid: u32, calls: usize) ->
     let (busy, all) = machine_ticks();
     let machine_busy = (busy - machine.0) as f64 / (all - machine.1).max(1) as f64 * 100.0;
     let n = calls.max(1) as f64;
+    let per_worked = worked.max(1) as f64;
     let by = tree_ticks_by_name(pid)
         .into_iter()
         .map(|(k, v)| format!("{k} {:.0} ms", (v - by0.get(&k).copied().unwrap_or(0)) as f64 / hz * 1000.0 / n))
@@ -534,7 +533,7 @@ async fn shift_soak(app: &App, sim: &Sim, agent: u32, pid: u32, calls: usize) ->
         .join(", ");
     let profile = format!(
         "per call, mean: answered {:.0} ms, note confirmed {:.0} ms, recording confirmed {:.0} ms, ended {:.0} ms; CPU: the app's processes {app_cpu:.0} % of one core ({by} a call), the machine {machine_busy:.0} % busy",
-        steps[0] / n, steps[1] / n, steps[2] / n, steps[3] / n
+        steps[0] / per_worked, steps[1] / per_worked, steps[2] / per_worked, steps[3] / per_worked
     );
     println!("  soak: {profile}");
     Soak { calls, failed, latency, marks, took, profile }
