@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use sidekick_desk::hotkeys::HotkeyAction;
 use sidekick_desk::{CallState, Desk};
 use tauri::{Emitter, Manager, Runtime};
-use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+use tauri_plugin_global_shortcut::Shortcut;
 
 /// The event that asks the window to act (focus the notes, attach the note); its payload is the
 /// [`HotkeyAction`].
@@ -24,17 +24,60 @@ pub const HOTKEY_EVENT: &str = "desk://hotkey";
 struct Bindings(Mutex<Vec<(Shortcut, HotkeyAction)>>);
 
 /// The plugin, with the handler that sends each pressed hotkey to the desk or the window.
+#[cfg(not(target_os = "linux"))]
 pub fn plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    use tauri_plugin_global_shortcut::ShortcutState;
     tauri_plugin_global_shortcut::Builder::new()
         .with_handler(|app, shortcut, event| {
-            if event.state != ShortcutState::Pressed {
-                return;
+            if event.state == ShortcutState::Pressed {
+                pressed(app, *shortcut);
             }
-            let action = app.try_state::<Bindings>().and_then(|b| b.0.lock().ok()?.iter().find(|(s, _)| s == shortcut).map(|(_, a)| *a));
-            let (Some(action), Some(desk)) = (action, app.try_state::<Desk>().map(|d| d.inner().clone())) else { return };
-            act(app, desk, action);
         })
         .build()
+}
+
+/// On Linux the hotkeys are X11 grabs of the app's own ([`crate::x11keys`]: no thread waking
+/// every 50 ms), set up as a plugin so the rest of the app is the same on every system.
+#[cfg(target_os = "linux")]
+pub fn plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("x11-hotkeys")
+        .setup(|app, _| {
+            let handle = app.clone();
+            app.manage(crate::x11keys::X11Keys::start(move |shortcut| pressed(&handle, shortcut)));
+            Ok(())
+        })
+        .build()
+}
+
+/// A bound combination was pressed: its action goes to the desk or the window.
+fn pressed<R: Runtime>(app: &tauri::AppHandle<R>, shortcut: Shortcut) {
+    let action = app.try_state::<Bindings>().and_then(|b| b.0.lock().ok()?.iter().find(|(s, _)| *s == shortcut).map(|(_, a)| *a));
+    let (Some(action), Some(desk)) = (action, app.try_state::<Desk>().map(|d| d.inner().clone())) else { return };
+    act(app, desk, action);
+}
+
+/// The system's hotkeys, when this app has them (the shell tests on the mock runtime do not).
+#[cfg(not(target_os = "linux"))]
+fn os_keys<R: Runtime>(app: &tauri::AppHandle<R>) -> Option<OsKeys<R>> {
+    app.try_state::<tauri_plugin_global_shortcut::GlobalShortcut<R>>().map(|_| OsKeys(app.clone()))
+}
+#[cfg(not(target_os = "linux"))]
+struct OsKeys<R: Runtime>(tauri::AppHandle<R>);
+#[cfg(not(target_os = "linux"))]
+impl<R: Runtime> OsKeys<R> {
+    fn register(&self, s: Shortcut) -> Result<(), String> {
+        use tauri_plugin_global_shortcut::GlobalShortcutExt;
+        self.0.global_shortcut().register(s).map_err(|e| e.to_string())
+    }
+    fn unregister_all(&self) {
+        use tauri_plugin_global_shortcut::GlobalShortcutExt;
+        let _ = self.0.global_shortcut().unregister_all();
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn os_keys<R: Runtime>(app: &tauri::AppHandle<R>) -> Option<tauri::State<'_, crate::x11keys::X11Keys>> {
+    app.try_state::<crate::x11keys::X11Keys>()
 }
 
 fn act<R: Runtime>(app: &tauri::AppHandle<R>, desk: Desk, action: HotkeyAction) {
@@ -66,7 +109,7 @@ fn act<R: Runtime>(app: &tauri::AppHandle<R>, desk: Desk, action: HotkeyAction) 
 /// Registers the hotkeys when the app has the hotkey plugin (the shell tests on the mock runtime
 /// do not).
 pub fn register_if_available<R: Runtime>(app: &tauri::AppHandle<R>, desk: &Desk) {
-    if app.try_state::<tauri_plugin_global_shortcut::GlobalShortcut<R>>().is_some() {
+    if os_keys(app).is_some() {
         register(app, desk);
     }
 }
@@ -78,7 +121,8 @@ pub fn register<R: Runtime>(app: &tauri::AppHandle<R>, desk: &Desk) {
     if app.try_state::<Bindings>().is_none() {
         app.manage(Bindings::default());
     }
-    let _ = app.global_shortcut().unregister_all();
+    let Some(keys) = os_keys(app) else { return };
+    keys.unregister_all();
     if let Some(b) = app.try_state::<Bindings>() {
         if let Ok(mut b) = b.0.lock() {
             b.clear();
@@ -102,7 +146,8 @@ pub fn register<R: Runtime>(app: &tauri::AppHandle<R>, desk: &Desk) {
         for _ in 0..RETRIES {
             let mut done = Vec::new();
             for (action, (text, shortcut, last)) in pending.iter_mut() {
-                match app.global_shortcut().register(*shortcut) {
+                let Some(keys) = os_keys(&app) else { return };
+                match keys.register(*shortcut) {
                     Ok(()) => {
                         tracing::info!(hotkey = %text, ?action, "hotkey registered");
                         if let Some(b) = app.try_state::<Bindings>() {
@@ -113,7 +158,7 @@ pub fn register<R: Runtime>(app: &tauri::AppHandle<R>, desk: &Desk) {
                         problems.remove(action);
                         done.push(*action);
                     }
-                    Err(e) => *last = e.to_string(),
+                    Err(e) => *last = e,
                 }
             }
             for a in done {

@@ -15,6 +15,8 @@ mod commands;
 mod desktop;
 mod startup;
 mod webkit;
+#[cfg(target_os = "linux")]
+mod x11keys;
 pub mod error;
 pub mod events;
 mod hotkeys;

@@ -14,6 +14,11 @@ pub fn lean_environment() {
         ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
         // Share frames without DMA-BUF (no GBM/EGL device in the UI process).
         ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+        // No memory-pressure polling: the UI process's monitor thread reads /proc every 1–5 s
+        // and the web process reads all of /proc/self/smaps every 30 s, on an idle desk too
+        // (two thirds of its idle CPU). A page of forms with the smallest cache model has
+        // little to give back under pressure.
+        ("WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR", "1"),
     ] {
         if std::env::var_os(name).is_none() {
             std::env::set_var(name, value);

@@ -964,6 +964,8 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                         }
                     });
                 }
+                // A long poll that ran out with nothing in it (every 10 s on an idle desk).
+                let quiet = event.is_none() && !recovered;
                 if let Some((raw, typed)) = event {
                     if let sidekick_aicc::gateway::GatewayEvent::Other { event_type } = &typed {
                         tracing::debug!(event_type, "event ignored");
@@ -984,17 +986,29 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                 }
                 let now = desk.now_ms();
                 let before = desk.snapshot().call;
-                desk.update(|s| {
-                    s.session.last_contact_ms = Some(now);
-                    s.call = board.call.clone();
-                    if let Some(st) = board.agent_state {
-                        s.session.agent_state = st;
-                    }
-                    if recovered {
-                        s.session.health = Health::Connected;
-                        s.session.notice = None;
-                    }
-                });
+                let same = before == board.call
+                    && board.agent_state.is_none_or(|st| st == desk.snapshot().session.agent_state);
+                if quiet && same {
+                    // Only "last contact" changes: kept without publishing, so an idle desk does
+                    // not wake the window every 10 s (the status bar reads it while its tooltip
+                    // is open, and every snapshot published for a change carries it).
+                    desk.inner.snapshot.send_if_modified(|s| {
+                        s.session.last_contact_ms = Some(now);
+                        false
+                    });
+                } else {
+                    desk.update(|s| {
+                        s.session.last_contact_ms = Some(now);
+                        s.call = board.call.clone();
+                        if let Some(st) = board.agent_state {
+                            s.session.agent_state = st;
+                        }
+                        if recovered {
+                            s.session.health = Health::Connected;
+                            s.session.notice = None;
+                        }
+                    });
+                }
                 if board.call != before {
                     // A new call, or one answered or ended: the history follows, and the
                     // card shows that call's notes.

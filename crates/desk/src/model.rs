@@ -136,6 +136,9 @@ pub struct SessionView {
     /// Whether the agent may change state now (signed in, and no call is up).
     pub can_change_state: bool,
     /// When the gateway last answered a poll (epoch ms), for "last contact" in the status bar.
+    /// A poll answered with nothing (an idle desk's long poll running out) moves it without
+    /// publishing a snapshot: a published snapshot has it as of its own change, and
+    /// `get_snapshot` reads the current one.
     #[ts(type = "number | null")]
     pub last_contact_ms: Option<i64>,
     /// The not-ready reasons the agent may pick from (configured by the administrator).

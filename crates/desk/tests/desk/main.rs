@@ -86,6 +86,35 @@ async fn follows_a_scripted_call_from_ringing_to_ended() {
     assert!(!sim.gateway.is_signed_in(291), "sign-out reached the gateway");
 }
 
+/// An idle desk: each long poll that runs out with nothing moves "last contact" but publishes no
+/// snapshot (every snapshot wakes the window), while an event still publishes at once.
+#[tokio::test]
+async fn an_empty_poll_answer_moves_last_contact_without_publishing() {
+    let sim = sim().await;
+    let desk = desk();
+    desk.sign_in(form(&sim.gateway_url, "291", "pw")).await.unwrap();
+    until(&desk, "agent ready", |s| s.session.agent_state == AgentState::Ready).await;
+    // The sign-in's events are read; what follows is polls running out (300 ms each here).
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut rx = desk.subscribe();
+    rx.borrow_and_update();
+    let seen = desk.snapshot();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(!rx.has_changed().unwrap(), "no snapshot was published for empty answers");
+    let now = desk.snapshot();
+    assert_eq!(now.revision, seen.revision);
+    assert!(
+        now.session.last_contact_ms.unwrap() > seen.session.last_contact_ms.unwrap(),
+        "last contact moved: {:?} then {:?}",
+        seen.session.last_contact_ms,
+        now.session.last_contact_ms
+    );
+    sim.gateway.play_inbound_call(291, CallScript { caller: "5".into(), called: "6".into(), call_id: None, ring_ms: 500, talk_ms: 100, auto_answer: false });
+    let ringing = until(&desk, "ringing", |s| call_state(s) == Some(CallState::Ringing)).await;
+    assert!(ringing.revision > seen.revision);
+    assert!(ringing.session.last_contact_ms >= now.session.last_contact_ms);
+}
+
 /// The gateway drops the session (100-006, as after the 2-minute rule) in the middle of a call:
 /// the desk signs in again by itself, says so in one line, and the call card stays.
 #[tokio::test]

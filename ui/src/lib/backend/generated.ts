@@ -77,6 +77,9 @@ gateway: string | null,
 canChangeState: boolean, 
 /**
  * When the gateway last answered a poll (epoch ms), for "last contact" in the status bar.
+ * A poll answered with nothing (an idle desk's long poll running out) moves it without
+ * publishing a snapshot: a published snapshot has it as of its own change, and
+ * `get_snapshot` reads the current one.
  */
 lastContactMs: number | null, 
 /**

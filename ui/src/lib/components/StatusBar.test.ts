@@ -8,8 +8,9 @@ import StatusBar from "./StatusBar.svelte";
 
 const NOW = Date.UTC(2025, 0, 15, 9, 30, 0);
 
-function renderBar(session: Partial<SessionView>) {
+function renderBar(session: Partial<SessionView>, readlastcontact?: () => Promise<number | null>) {
   const props = {
+    readlastcontact,
     session: deskSnapshot({ phase: "signedIn", agentId: 1001, agentState: "ready", gateway: "cc.example.com", ...session })
       .session,
     settingsOpen: false,
@@ -58,6 +59,28 @@ describe("status bar health", () => {
     await vi.advanceTimersByTimeAsync(60_000);
     flushSync();
     expect(health.title, "the clock stopped with the pointer gone").toBe("Connected · last contact 1 min ago");
+  });
+
+  it("reads the current last contact from the desk while the tooltip is open (idle polls publish nothing)", async () => {
+    let desk: number | null = NOW - 2_000;
+    const reads = vi.fn(async () => desk);
+    const health = renderBar({ health: "connected", lastContactMs: NOW - 30_000 }, reads);
+    expect(health.title).toBe("Connected · last contact 30 s ago");
+    expect(reads).not.toHaveBeenCalled();
+
+    await fireEvent.mouseEnter(health);
+    await vi.advanceTimersByTimeAsync(0);
+    flushSync();
+    expect(health.title, "the desk's newer contact wins").toBe("Connected · last contact 2 s ago");
+    desk = NOW + 500;
+    await vi.advanceTimersByTimeAsync(1_000);
+    flushSync();
+    expect(health.title).toBe("Connected · last contact 0 s ago");
+    expect(reads).toHaveBeenCalledTimes(2);
+
+    await fireEvent.mouseLeave(health);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(reads, "nothing is read with the pointer gone").toHaveBeenCalledTimes(2);
   });
 
   it("speaks Russian", () => {
