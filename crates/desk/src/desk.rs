@@ -985,9 +985,9 @@ async fn poll_loop(desk: Desk, client: GatewayClient, request: SignInRequest, pl
                     crate::recording::on_event(&desk, &typed);
                 }
                 let now = desk.now_ms();
-                let before = desk.snapshot().call;
-                let same = before == board.call
-                    && board.agent_state.is_none_or(|st| st == desk.snapshot().session.agent_state);
+                let shown = desk.snapshot();
+                let same = shown.call == board.call && board.agent_state.is_none_or(|st| st == shown.session.agent_state);
+                let before = shown.call;
                 if quiet && same {
                     // Only "last contact" changes: kept without publishing, so an idle desk does
                     // not wake the window every 10 s (the status bar reads it while its tooltip
